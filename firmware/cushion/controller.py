@@ -1,0 +1,491 @@
+"""The control tick (DESIGN section 3).
+
+read inputs -> integers -> safety supervisor -> session timer -> heat -> vibration ->
+outputs -> serial -> watchdog. Every hardware touch goes through the HAL; a steady tick
+(no serial traffic, telemetry off) allocates nothing.
+"""
+
+from micropython import const
+
+from cushion import limits, protocol, thermistor
+from cushion.buttons import HEAT as BTN_HEAT
+from cushion.buttons import MASSAGE as BTN_MASSAGE
+from cushion.buttons import POWER as BTN_POWER
+from cushion.buttons import Buttons
+from cushion.dose import ThermalDose
+from cushion.heat import HOLDING, STATE_NAMES, HeatControl
+from cushion.safety import FAULT_CODES, Supervisor
+from cushion.session import AUTO_OFF, WARNING, SessionTimer
+from cushion.store import Store
+from cushion.vibration import MODE_NAMES, MODE_OFF, Vibration
+
+_RX_CHUNK = const(64)  # bytes taken from serial per tick: bounds the work a flood can cause
+_MAX_DT_MS = const(1000)
+
+_LED_SESSION = const(1)
+_LED_HEAT = (0, 2, 4, 8)
+_LED_MASSAGE = const(16)
+_LED_FAULT = const(32)
+
+_HELP = ("status info heat massage stop clear faults telemetry service help")
+
+
+def _level_index(name):
+    for i in range(4):
+        if limits.LEVEL_NAMES[i] == name:
+            return i
+    return -1
+
+
+def _mode_index(name):
+    for i in range(5):
+        if MODE_NAMES[i] == name:
+            return i
+    return -1
+
+
+class Controller:
+    def __init__(self, hal, board_name="unknown"):
+        self.hal = hal
+        # SR-1: outputs off before anything else can go wrong.
+        hal.heater_pwm(0)
+        hal.heater_enable(False)
+        hal.motor(0, 1)
+        self.board_name = board_name
+        self.store = Store(hal.storage)
+        self.settings = self.store.load_settings()
+        self.fault_log = self.store.load_faults()
+        self.heat = HeatControl()
+        self.vib = Vibration(hal)
+        self.vib.intensity = self.settings["intensity"]
+        self.safety = Supervisor(hal)
+        self.session = SessionTimer(hal)
+        self.dose = ThermalDose()
+        self.dose.restore(self.settings["dose_eq_ms"])
+        self.dose_capped = False
+        self.buttons = Buttons(hal)
+        self.reader = protocol.LineReader()
+        self._rx = bytearray(_RX_CHUNK)
+        now = hal.ticks_ms()
+        self._last = now
+        self._uptime_s = 0
+        self._uptime_ms = 0
+        self.c12a = self.c12b = 2048
+        self.ta = self.tb = 2500
+        self.vin_mv = 12000
+        self.motor_ma = 0
+        self.applied_duty = 0
+        self.motor_duty = 0
+        self.fault_at = now
+        self.telemetry_ms = 0  # 0 = off
+        self._telemetry_due = now
+        self.service_requested = False
+        self._read_inputs()
+        self._send(protocol.event("boot", '"reset_cause": "%s", "fw": "cushion", "version": "%s"'
+                                  % (hal.reset_cause(), limits.FW_VERSION)))
+        for name in self.store.corrupt:
+            self._send(protocol.event("store_corrupt", '"file": "%s"' % name))
+        self.store.corrupt = []
+
+    # -- inputs and outputs -------------------------------------------------------------
+
+    def _read_inputs(self):
+        hal = self.hal
+        c = hal.read_temp(0) >> 4
+        self.c12a = c
+        self.ta = thermistor.to_c100(c)
+        c = hal.read_temp(1) >> 4
+        self.c12b = c
+        self.tb = thermistor.to_c100(c)
+        self.vin_mv = (hal.read_vin() >> 4) * limits.VIN_FULL_SCALE_MV // 4095
+        self.motor_ma = (hal.read_motor_current() >> 4) * limits.MOTOR_FULL_SCALE_MA // 4095
+
+    def hot_c100(self):
+        """Control and dose use the hotter sensor: a sensor reading low is never trusted."""
+        return self.ta if self.ta > self.tb else self.tb
+
+    def outputs_off(self):
+        hal = self.hal
+        hal.heater_pwm(0)
+        hal.heater_enable(False)
+        hal.motor(0, self.vib.direction)
+        self.applied_duty = 0
+        self.motor_duty = 0
+
+    def _send(self, line):
+        self.hal.serial_write(line)
+
+    # -- the tick -----------------------------------------------------------------------
+
+    def tick(self, now):
+        hal = self.hal
+        dt = hal.ticks_diff(now, self._last)
+        self._last = now
+        if dt < 0:
+            dt = 0
+        elif dt > _MAX_DT_MS:
+            dt = _MAX_DT_MS
+        ms = self._uptime_ms + dt
+        if ms >= 1000:
+            self._uptime_s += ms // 1000
+            ms %= 1000
+        self._uptime_ms = ms
+
+        self._read_inputs()
+        hot = self.hot_c100()
+        safety = self.safety
+        safety.check(now, self.c12a, self.c12b, self.ta, self.tb, self.vin_mv, self.motor_ma,
+                     self.motor_duty, self.applied_duty, self.heat.setpoint,
+                     self.heat.state == HOLDING)
+        if safety.new_fault is not None:
+            self._on_fault(now, safety.new_fault)
+
+        timer = self.session.update(now)
+        if timer == AUTO_OFF:
+            self._all_off()
+            self._send(protocol.event("auto_off", '"session_s": %d' % (limits.AUTO_OFF_MS // 1000)))
+        elif timer == WARNING:
+            self._send(protocol.event("auto_off_warning", '"remaining_s": %d' % (
+                self.session.remaining_ms(now) // 1000)))
+
+        self.buttons.update(now, hal.buttons())
+        if self.buttons.short or self.buttons.long:
+            self._on_buttons(now)
+
+        self.dose.add(dt, hot)
+        if self.dose.over_limit():
+            if not self.dose_capped:
+                self.dose_capped = True
+                self._send(protocol.event("dose_limit", '"dose_cem43": %s, "capped_to": "low"'
+                                          % protocol.c100_text(self.dose.cem43_x10() * 10)))
+                self._save_settings()
+            if self.heat.level > limits.HEAT_LOW:
+                self.heat.set_level(limits.HEAT_LOW)
+        elif self.dose_capped and self.dose.total_eq_ms < limits.DOSE_LIMIT_EQ_MS * 9 // 10:
+            self.dose_capped = False  # the window rolled on: full levels are back
+
+        duty = self.heat.update(hot, dt)
+        allowed = safety.heater_allowed()
+        if not allowed:
+            duty = 0
+        motor = self.vib.update(now, dt)
+        if safety.motor_fault is not None:
+            motor = 0
+
+        hal.heater_enable(safety.fault is None)
+        hal.heater_pwm(duty)
+        hal.motor(motor, self.vib.direction)
+        self.applied_duty = duty
+        self.motor_duty = motor
+        hal.leds(self._led_mask(now))
+
+        n = hal.serial_readinto(self._rx)
+        if n:
+            self._on_serial(now, n)
+        if self.telemetry_ms and hal.ticks_diff(now, self._telemetry_due) >= 0:
+            self._telemetry_due = hal.ticks_add(now, self.telemetry_ms)
+            self._send(protocol.event("telemetry", self.status_body(now)))
+        if self.service_requested:
+            return
+        # SR-10: fed only here, after the supervisor ran on this tick's readings.
+        hal.wdt_feed()
+
+    # -- state changes ------------------------------------------------------------------
+
+    def _on_fault(self, now, code):
+        if code == "motor_stall":
+            self.vib.off()
+        else:
+            self.heat.hold_off()
+            self.hal.heater_pwm(0)
+            self.hal.heater_enable(False)
+            self.applied_duty = 0
+            self.fault_at = now
+        self._send(protocol.event("fault", '"code": "%s", "temp_c": %s, "temp2_c": %s' % (
+            code, protocol.c100_text(self.ta), protocol.c100_text(self.tb))))
+        try:
+            self.fault_log = self.store.append_fault({
+                "code": code, "uptime_s": self._uptime_s,
+                "temp_c100": self.ta, "temp2_c100": self.tb, "vin_mv": self.vin_mv})
+        except OSError:
+            pass  # a full or failing flash must not stop the cut-off; the event went out
+        self._end_session_if_idle()
+
+    def _all_off(self):
+        if self.heat.state != 3:  # keep HELD_OFF visible while a fault is latched
+            self.heat.off()
+        self.vib.off()
+        self.session.end()
+        self._save_settings()
+
+    def _save_settings(self):
+        s = self.settings
+        s["intensity"] = self.vib.intensity
+        s["dose_eq_ms"] = self.dose.total_eq_ms
+        try:
+            self.store.save_settings(s)
+        except OSError:
+            pass
+
+    def _end_session_if_idle(self):
+        if self.session.active and self.heat.level == 0 and self.vib.mode == MODE_OFF:
+            self.session.end()
+            self._save_settings()
+
+    def _start_session_if_needed(self, now, was_idle):
+        if was_idle and (self.heat.level or self.vib.mode):
+            self.session.start(now)
+
+    def _idle(self):
+        return self.heat.level == 0 and self.vib.mode == MODE_OFF
+
+    def set_heat(self, now, level):
+        """Returns None or (error code, detail)."""
+        if level > 0 and self.safety.fault is not None:
+            return protocol.FAULT_ACTIVE, "heater fault %s is latched: clear it first" % (
+                self.safety.fault)
+        was_idle = self._idle()
+        if level > limits.HEAT_LOW and self.dose_capped:
+            level = limits.HEAT_LOW
+        self.heat.set_level(level)
+        if level:
+            self.settings["heat"] = level
+        self._start_session_if_needed(now, was_idle)
+        self._end_session_if_idle()
+        return None
+
+    def set_massage(self, now, mode, intensity):
+        if mode and self.safety.motor_fault is not None:
+            return protocol.FAULT_ACTIVE, "motor fault %s is latched: clear it first" % (
+                self.safety.motor_fault)
+        was_idle = self._idle()
+        if mode == MODE_OFF:
+            self.vib.off()
+        else:
+            self.vib.set_mode(mode, intensity, now)
+            self.settings["massage"] = mode
+        self._start_session_if_needed(now, was_idle)
+        self._end_session_if_idle()
+        return None
+
+    def try_clear(self):
+        s = self.safety
+        if s.fault is None and s.motor_fault is None:
+            return None
+        if s.fault is not None:
+            problem = s.clear_problem(self.c12a, self.c12b, self.ta, self.tb, self.vin_mv)
+            if problem is not None:
+                return problem
+        s.clear()
+        # SR-12: clearing never starts heating; the heat level stays off.
+        self.heat.off()
+        return None
+
+    def _on_buttons(self, now):
+        short = self.buttons.short
+        long = self.buttons.long
+        if long & BTN_POWER:
+            if self.try_clear() is None:
+                self._send(protocol.event("cleared"))
+        if short & BTN_POWER:
+            if self._idle():
+                # a power press starts a session with the remembered preferences
+                self.set_heat(now, self.settings["heat"])
+                if self.vib.mode == MODE_OFF:
+                    self.set_massage(now, self.settings["massage"], self.vib.intensity)
+            else:
+                self._all_off()
+        if short & BTN_HEAT:
+            nxt = self.heat.level + 1
+            if nxt > limits.HEAT_HIGH or (self.dose_capped and nxt > limits.HEAT_LOW):
+                nxt = 0
+            self.set_heat(now, nxt)
+        if short & BTN_MASSAGE:
+            nxt = self.vib.mode + 1
+            if nxt >= len(MODE_NAMES):
+                nxt = 0
+            self.set_massage(now, nxt, self.vib.intensity)
+        if long & BTN_MASSAGE:
+            nxt = self.vib.intensity + 1
+            if nxt > 3:
+                nxt = 1
+            self.vib.intensity = nxt
+            self._save_settings()
+
+    def _led_mask(self, now):
+        mask = 0
+        if self.session.active:
+            mask |= _LED_SESSION
+        mask |= _LED_HEAT[self.heat.level]
+        if self.vib.mode != MODE_OFF:
+            mask |= _LED_MASSAGE
+        code = self.safety.fault
+        if code is None:
+            code = self.safety.motor_fault
+        if code is not None:
+            # blink code: N short blinks every 3 s, N = the fault's number
+            n = 1
+            for i in range(len(FAULT_CODES)):
+                if FAULT_CODES[i] == code:
+                    n = i + 1
+            phase = self.hal.ticks_diff(now, self.fault_at) % 3000
+            if phase < n * 300 and phase % 300 < 150:
+                mask |= _LED_FAULT
+        return mask
+
+    # -- serial -------------------------------------------------------------------------
+
+    def _on_serial(self, now, n):
+        rx = self._rx
+        reader = self.reader
+        for i in range(n):
+            line = reader.push(rx[i])
+            if line is None:
+                continue
+            if line is protocol.LineReader.TOO_LONG:
+                self._send(protocol.error(None, protocol.LINE_TOO_LONG,
+                                          "requests are at most %d bytes" % limits.LINE_MAX))
+                continue
+            try:
+                req_id, verb, args = protocol.parse(line)
+                self._send(self.handle(now, req_id, verb, args))
+            except protocol.ProtocolError as e:
+                self._send(protocol.error(e.req_id, e.code, e.detail))
+            if self.service_requested:
+                break
+
+    def status_body(self, now):
+        s = self.safety
+        fault = s.fault if s.fault is not None else s.motor_fault
+        if fault is not None:
+            state = "fault"
+        elif self.session.active:
+            state = "active"
+        else:
+            state = "idle"
+        vin = self.vin_mv
+        return ('"state": "%s", "heat": "%s", "heat_state": "%s", "massage": "%s", '
+                '"intensity": %d, "temp_c": %s, "temp2_c": %s, "setpoint_c": %s, '
+                '"heater_pct": %d, "motor_pct": %d, "remaining_s": %d, "vin": %d.%02d, '
+                '"supply_paused": %s, "fault": %s, "dose_cem43": %s, "dose_capped": %s, '
+                '"uptime_ms": %d' % (
+                    state, limits.LEVEL_NAMES[self.heat.level], STATE_NAMES[self.heat.state],
+                    MODE_NAMES[self.vib.mode], self.vib.intensity,
+                    protocol.c100_text(self.ta), protocol.c100_text(self.tb),
+                    protocol.c100_text(self.heat.setpoint), self.applied_duty // 10,
+                    self.motor_duty // 10, (self.session.remaining_ms(now) + 999) // 1000,
+                    vin // 1000, (vin % 1000) // 10,
+                    "true" if s.supply_paused else "false",
+                    "null" if fault is None else '"%s"' % fault,
+                    protocol.c100_text(self.dose.cem43_x10() * 10),
+                    "true" if self.dose_capped else "false",
+                    self._uptime_s * 1000 + self._uptime_ms))
+
+    def handle(self, now, req_id, verb, args):
+        """One parsed request to one reply line (bytes)."""
+        nargs = len(args)
+        if verb == "status" and nargs == 0:
+            return protocol.ok(req_id, self.status_body(now))
+        if verb == "info" and nargs == 0:
+            return protocol.ok(req_id, (
+                '"fw": "cushion", "version": "%s", "board": "%s", "protocol": 1, '
+                '"levels_c": {"low": 38.0, "medium": 42.0, "high": 45.0}, '
+                '"auto_off_s": %d, "line_max": %d' % (
+                    limits.FW_VERSION, self.board_name, limits.AUTO_OFF_MS // 1000,
+                    limits.LINE_MAX)))
+        if verb == "heat":
+            level = _level_index(args[0].lower()) if nargs == 1 else -1
+            if level < 0:
+                raise protocol.ProtocolError(protocol.BAD_ARGUMENT,
+                                             "usage: heat off|low|medium|high", req_id)
+            problem = self.set_heat(now, level)
+            if problem is not None:
+                raise protocol.ProtocolError(problem[0], problem[1], req_id)
+            return protocol.ok(req_id, '"heat": "%s", "capped": %s' % (
+                limits.LEVEL_NAMES[self.heat.level],
+                "true" if level != self.heat.level else "false"))
+        if verb == "massage":
+            mode = _mode_index(args[0].lower()) if 1 <= nargs <= 2 else -1
+            intensity = self.vib.intensity
+            if mode >= 0 and nargs == 2:
+                a = args[1]
+                intensity = int(a) if len(a) == 1 and a in "123" else -1
+            if mode < 0 or intensity < 0:
+                raise protocol.ProtocolError(
+                    protocol.BAD_ARGUMENT,
+                    "usage: massage off|continuous|pulse|wave|knead [1-3]", req_id)
+            problem = self.set_massage(now, mode, intensity)
+            if problem is not None:
+                raise protocol.ProtocolError(problem[0], problem[1], req_id)
+            return protocol.ok(req_id, '"massage": "%s", "intensity": %d' % (
+                MODE_NAMES[self.vib.mode], self.vib.intensity))
+        if verb == "stop" and nargs == 0:
+            self._all_off()
+            return protocol.ok(req_id)
+        if verb == "clear" and nargs == 0:
+            problem = self.try_clear()
+            if problem is not None:
+                raise protocol.ProtocolError(problem[0], problem[1], req_id)
+            return protocol.ok(req_id)
+        if verb == "faults" and nargs == 0:
+            return protocol.ok(req_id, self._faults_body())
+        if verb == "telemetry":
+            return self._telemetry(now, req_id, args)
+        if verb == "service" and nargs == 0:
+            return self._service(req_id)
+        if verb == "help" and nargs == 0:
+            return protocol.ok(req_id, '"verbs": "%s"' % _HELP)
+        if verb in ("status", "info", "stop", "clear", "faults", "service", "help"):
+            raise protocol.ProtocolError(protocol.BAD_ARGUMENT,
+                                         "%s takes no arguments" % verb, req_id)
+        raise protocol.ProtocolError(protocol.UNKNOWN_COMMAND,
+                                     "unknown verb; try help", req_id)
+
+    def _faults_body(self):
+        s = self.safety
+        active = []
+        if s.fault is not None:
+            active.append('"%s"' % s.fault)
+        if s.motor_fault is not None:
+            active.append('"%s"' % s.motor_fault)
+        entries = []
+        for e in self.fault_log:
+            entries.append('{"code": "%s", "uptime_s": %d, "temp_c": %s}' % (
+                e.get("code", "?"), e.get("uptime_s", 0),
+                protocol.c100_text(e.get("temp_c100", 0))))
+        return '"active": [%s], "log": [%s]' % (", ".join(active), ", ".join(entries))
+
+    def _telemetry(self, now, req_id, args):
+        nargs = len(args)
+        usage = "usage: telemetry on|off [period_ms %d..%d]" % (
+            limits.TELEMETRY_MIN_MS, limits.TELEMETRY_MAX_MS)
+        if nargs == 0 or nargs > 2:
+            raise protocol.ProtocolError(protocol.BAD_ARGUMENT, usage, req_id)
+        what = args[0].lower()
+        if what == "off" and nargs == 1:
+            self.telemetry_ms = 0
+            return protocol.ok(req_id, '"telemetry": "off"')
+        if what != "on":
+            raise protocol.ProtocolError(protocol.BAD_ARGUMENT, usage, req_id)
+        period = limits.TELEMETRY_DEFAULT_MS
+        if nargs == 2:
+            a = args[1]
+            if not a.isdigit() or len(a) > 6:
+                raise protocol.ProtocolError(protocol.BAD_ARGUMENT, usage, req_id)
+            period = int(a)
+            if period < limits.TELEMETRY_MIN_MS or period > limits.TELEMETRY_MAX_MS:
+                raise protocol.ProtocolError(protocol.BAD_ARGUMENT, usage, req_id)
+        self.telemetry_ms = period
+        self._telemetry_due = now
+        return protocol.ok(req_id, '"telemetry": "on", "period_ms": %d' % period)
+
+    def _service(self, req_id):
+        """Outputs off, leave a one-shot flag, reply, then reset (DESIGN section 10)."""
+        self._all_off()
+        self.outputs_off()
+        try:
+            self.store.set_service_flag()
+        except OSError:
+            return protocol.error(req_id, "storage_error", "could not write the service flag")
+        self.service_requested = True
+        return protocol.ok(req_id, '"service": "resetting into the REPL"')

@@ -1,0 +1,163 @@
+"""Serial protocol (DESIGN section 7): request lines in, JSON lines out.
+
+Request: `[#<id> ]<verb> [args][*<check>]`, at most LINE_MAX bytes, ended by `\\n` or
+`\\r\\n`. `<check>` is the XOR of every byte before the `*`, two hex digits (NMEA style).
+Everything here runs only when bytes arrive, never in a steady tick.
+"""
+
+import json
+
+from micropython import const
+
+from cushion import limits
+
+_NL = const(10)
+_CR = const(13)
+
+# Error codes (the detail text is for people; the code is for programs).
+UNKNOWN_COMMAND = "unknown_command"
+BAD_ARGUMENT = "bad_argument"
+LINE_TOO_LONG = "line_too_long"
+BAD_ENCODING = "bad_encoding"
+BAD_CHECKSUM = "bad_checksum"
+BAD_ID = "bad_id"
+FAULT_ACTIVE = "fault_active"
+NOT_COOL = "not_cool"
+
+
+class ProtocolError(Exception):
+    def __init__(self, code, detail, req_id=None):
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+        self.req_id = req_id
+
+
+class LineReader:
+    """Collects bytes into lines in a fixed buffer; an overlong line is dropped whole and
+    reported once, when its end arrives."""
+
+    TOO_LONG = b""  # returned for a line that did not fit (an empty line is never returned)
+
+    def __init__(self):
+        self._buf = bytearray(limits.LINE_MAX)
+        self._len = 0
+        self._overlong = False
+
+    def push(self, byte):
+        """Feed one byte; returns a complete line (bytes, without the ending), TOO_LONG,
+        or None while a line is still open (and for empty lines, which are ignored)."""
+        if byte == _NL:
+            n = self._len
+            self._len = 0
+            if self._overlong:
+                self._overlong = False
+                return LineReader.TOO_LONG
+            if n and self._buf[n - 1] == _CR:
+                n -= 1
+            if n == 0:
+                return None
+            return bytes(self._buf[:n])
+        if self._overlong:
+            return None
+        if self._len >= limits.LINE_MAX:
+            self._overlong = True
+            return None
+        self._buf[self._len] = byte
+        self._len += 1
+        return None
+
+
+def _hexval(text):
+    """Two hex digits to an int, or -1."""
+    if len(text) != 2:
+        return -1
+    v = 0
+    for ch in text:
+        o = ord(ch)
+        if 48 <= o <= 57:
+            d = o - 48
+        elif 65 <= o <= 70:
+            d = o - 55
+        elif 97 <= o <= 102:
+            d = o - 87
+        else:
+            return -1
+        v = v * 16 + d
+    return v
+
+
+def checksum(data):
+    x = 0
+    for b in data:
+        x ^= b
+    return x
+
+
+def _peek_id(text):
+    """The id of a line that failed later checks, so its error can still echo it."""
+    if not text.startswith("#"):
+        return None
+    end = text.find(" ")
+    digits = text[1:] if end < 0 else text[1:end]
+    if 0 < len(digits) <= 6 and digits.isdigit():
+        v = int(digits)
+        if 1 <= v <= 999999:
+            return v
+    return None
+
+
+def parse(line):
+    """Parse one line (bytes) into (id or None, verb, [args]); raise ProtocolError."""
+    for b in line:
+        # printable ASCII and tab only: NUL, control bytes and non-UTF-8 never reach a verb
+        if b > 126 or (b < 32 and b != 9):
+            raise ProtocolError(BAD_ENCODING, "request must be printable ASCII")
+    text = line.decode()
+    req_id = _peek_id(text)
+    star = text.rfind("*")
+    if star >= 0:
+        want = _hexval(text[star + 1:].strip())
+        if want < 0:
+            raise ProtocolError(BAD_CHECKSUM, "checksum must be two hex digits", req_id)
+        if checksum(line[:star]) != want:
+            raise ProtocolError(BAD_CHECKSUM, "checksum does not match", req_id)
+        text = text[:star]
+    words = text.split()
+    if not words:
+        raise ProtocolError(UNKNOWN_COMMAND, "empty request", req_id)
+    if words[0].startswith("#"):
+        if req_id is None:
+            raise ProtocolError(BAD_ID, "id must be #1..#999999")
+        words.pop(0)
+        if not words:
+            raise ProtocolError(UNKNOWN_COMMAND, "no verb after the id", req_id)
+    return req_id, words[0].lower(), words[1:]
+
+
+def c100_text(v):
+    """Centi-degrees as a JSON number with two decimals, without float formatting."""
+    sign = ""
+    if v < 0:
+        sign = "-"
+        v = -v
+    return "%s%d.%02d" % (sign, v // 100, v % 100)
+
+
+def ok(req_id, body=""):
+    """A success line; body is pre-rendered JSON members ("\\"k\\": v, ...") or ""."""
+    head = '{"ok": true, "id": %s' % ("null" if req_id is None else req_id)
+    if body:
+        return (head + ", " + body + "}\n").encode()
+    return (head + "}\n").encode()
+
+
+def error(req_id, code, detail):
+    return ('{"ok": false, "id": %s, "error": %s, "detail": %s}\n' % (
+        "null" if req_id is None else req_id, json.dumps(code), json.dumps(detail))).encode()
+
+
+def event(name, body=""):
+    if body:
+        return ('{"event": "%s", %s}\n' % (name, body)).encode()
+    return ('{"event": "%s"}\n' % name).encode()

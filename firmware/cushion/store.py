@@ -1,0 +1,114 @@
+"""Settings and the fault log, written so that power loss never corrupts them (SR-15).
+
+Each file is JSON followed by a line with a CRC-16 of the JSON. A save writes the whole
+new content to `<name>.tmp` (a plain write: power may cut it anywhere), then renames it over
+`<name>`; the rename is atomic on littlefs and POSIX, so `<name>` always holds the old or
+the new version. A file whose check fails is treated as missing: defaults, plus a
+`store_corrupt` event, never a failed boot.
+"""
+
+import json
+
+from cushion import limits
+
+SETTINGS = "settings.json"
+FAULT_LOG = "faults.json"
+SERVICE_FLAG = "service.flag"
+
+DEFAULT_SETTINGS = {"heat": 1, "massage": 1, "intensity": 2, "dose_eq_ms": 0}
+
+
+def crc16(data):
+    """CRC-16/CCITT-FALSE; small and the same on every port (no binascii needed)."""
+    crc = 0xFFFF
+    for b in data:
+        crc ^= b << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+    return crc
+
+
+def encode(obj):
+    body = json.dumps(obj).encode()
+    return body + ("\n%04x\n" % crc16(body)).encode()
+
+
+def decode(data):
+    """The object in a file's bytes, or raise ValueError."""
+    if not data or data[-1:] != b"\n":
+        raise ValueError("truncated")
+    cut = data.rfind(b"\n", 0, len(data) - 1)
+    if cut < 0:
+        raise ValueError("no check line")
+    body = data[:cut]
+    check = data[cut + 1:-1]
+    if len(check) != 4:
+        raise ValueError("no check line")
+    if int(check, 16) != crc16(body):
+        raise ValueError("check mismatch")
+    return json.loads(body)
+
+
+class Store:
+    def __init__(self, storage):
+        self._fs = storage
+        self.corrupt = []  # names of files found corrupt since boot (for events)
+
+    def _load(self, name):
+        data = self._fs.read(name)
+        if data is None:
+            return None
+        try:
+            return decode(data)
+        except (ValueError, TypeError, KeyError, IndexError):
+            self.corrupt.append(name)
+            return None
+
+    def _save(self, name, obj):
+        tmp = name + ".tmp"
+        self._fs.write(tmp, encode(obj))
+        self._fs.rename(tmp, name)
+
+    def load_settings(self):
+        """Settings merged over defaults; values that make no sense fall back too."""
+        out = dict(DEFAULT_SETTINGS)
+        got = self._load(SETTINGS)
+        if isinstance(got, dict):
+            for key in DEFAULT_SETTINGS:
+                v = got.get(key)
+                if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
+                    out[key] = v
+        if not 1 <= out["heat"] <= 3:
+            out["heat"] = 1
+        if not 1 <= out["massage"] <= 4:
+            out["massage"] = 1
+        if not 1 <= out["intensity"] <= 3:
+            out["intensity"] = 2
+        if out["dose_eq_ms"] > 2 * limits.DOSE_LIMIT_EQ_MS:
+            out["dose_eq_ms"] = 2 * limits.DOSE_LIMIT_EQ_MS
+        return out
+
+    def save_settings(self, settings):
+        self._save(SETTINGS, settings)
+
+    def load_faults(self):
+        got = self._load(FAULT_LOG)
+        if not isinstance(got, list):
+            return []
+        return [e for e in got if isinstance(e, dict)][-limits.FAULT_LOG_MAX:]
+
+    def append_fault(self, entry):
+        log = self.load_faults()
+        log.append(entry)
+        self._save(FAULT_LOG, log[-limits.FAULT_LOG_MAX:])
+        return log
+
+    def set_service_flag(self):
+        self._fs.write(SERVICE_FLAG, b"1")
+
+    def take_service_flag(self):
+        """True once after `service` asked for it; the flag is gone afterwards."""
+        if self._fs.read(SERVICE_FLAG) is None:
+            return False
+        self._fs.remove(SERVICE_FLAG)
+        return True

@@ -1,0 +1,158 @@
+"""The virtual board: the firmware's HAL, implemented on the simulated cushion.
+
+It keeps a virtual clock that wraps at 2**30 like the board's `ticks_ms`, a simulated
+watchdog, buffered serial in both directions and storage that survives power cycles.
+Runs under CPython and in the MicroPython VMs.
+"""
+
+TICKS_PERIOD = 1 << 30
+_TICKS_MASK = TICKS_PERIOD - 1
+_TICKS_HALF = TICKS_PERIOD >> 1
+
+
+class MemStorage:
+    """Storage object (docs/hardware.md) in memory. Plain writes go through `_cut` so a
+    test can simulate power loss part-way through a write."""
+
+    def __init__(self):
+        self.files = {}
+        self.writes = 0  # count of write() calls, for power-loss tests
+        self.cut_after = None  # None, or cut the next write after this many bytes
+
+    def read(self, name):
+        return self.files.get(name)
+
+    def write(self, name, data):
+        self.writes += 1
+        data = bytes(data)
+        if self.cut_after is not None:
+            self.files[name] = data[:self.cut_after]
+            self.cut_after = None
+            raise PowerLoss()
+        self.files[name] = data
+
+    def rename(self, old, new):
+        self.files[new] = self.files.pop(old)
+
+    def remove(self, name):
+        self.files.pop(name, None)
+
+
+class PowerLoss(Exception):
+    """Raised by a storage write that the power cut part-way."""
+
+
+class BoardReset(Exception):
+    """Raised when the firmware asks the board to reset."""
+
+
+class VirtualBoard:
+    name = "sim"
+
+    def __init__(self, cushion, start_ticks_ms=0, storage=None):
+        self.cushion = cushion
+        self.storage = storage if storage is not None else MemStorage()
+        self._ticks = start_ticks_ms & _TICKS_MASK
+        # outputs as the firmware last set them
+        self.heater_permille = 0
+        self.heater_enabled = False
+        self.motor_permille = 0
+        self.motor_direction = 1
+        self.led_mask = 0
+        self.button_mask = 0
+        # serial
+        self.rx = bytearray()
+        self.tx = bytearray()
+        # watchdog
+        self.wdt_timeout_ms = 0  # 0 = not started
+        self.wdt_last_feed = 0
+        self.wdt_feeds = 0
+        self.cause = "power_on"
+        self.reset_requested = False
+        self.in_service = False
+
+    # -- clock --------------------------------------------------------------------------
+    def ticks_ms(self):
+        return self._ticks
+
+    def ticks_diff(self, a, b):
+        return ((a - b + _TICKS_HALF) & _TICKS_MASK) - _TICKS_HALF
+
+    def ticks_add(self, a, d):
+        return (a + d) & _TICKS_MASK
+
+    def advance(self, ms):
+        self._ticks = (self._ticks + ms) & _TICKS_MASK
+
+    def sleep_ms(self, ms):
+        self.advance(ms)
+
+    # -- outputs ------------------------------------------------------------------------
+    def heater_pwm(self, permille):
+        self.heater_permille = 0 if permille < 0 else (1000 if permille > 1000 else permille)
+
+    def heater_enable(self, on):
+        self.heater_enabled = bool(on)
+
+    def motor(self, permille, direction):
+        self.motor_permille = 0 if permille < 0 else (1000 if permille > 1000 else permille)
+        self.motor_direction = 1 if direction >= 0 else -1
+
+    def leds(self, mask):
+        self.led_mask = mask
+
+    def all_off(self):
+        self.heater_permille = 0
+        self.heater_enabled = False
+        self.motor_permille = 0
+
+    # -- inputs -------------------------------------------------------------------------
+    def read_temp(self, index):
+        return self.cushion.adc_temp(index)
+
+    def read_vin(self):
+        return self.cushion.adc_vin()
+
+    def read_motor_current(self):
+        return self.cushion.adc_motor_current()
+
+    def buttons(self):
+        return self.button_mask
+
+    # -- serial -------------------------------------------------------------------------
+    def serial_readinto(self, buf):
+        rx = self.rx
+        if not rx:
+            return 0
+        n = len(buf)
+        if n > len(rx):
+            n = len(rx)
+        for i in range(n):
+            buf[i] = rx[i]
+        self.rx = rx[n:]
+        return n
+
+    def serial_write(self, data):
+        self.tx.extend(data)
+
+    # -- watchdog, reset ----------------------------------------------------------------
+    def wdt_start(self, timeout_ms):
+        self.wdt_timeout_ms = timeout_ms
+        self.wdt_last_feed = self._ticks
+
+    def wdt_feed(self):
+        self.wdt_last_feed = self._ticks
+        self.wdt_feeds += 1
+
+    def wdt_expired(self):
+        return (self.wdt_timeout_ms > 0
+                and self.ticks_diff(self._ticks, self.wdt_last_feed) > self.wdt_timeout_ms)
+
+    def reset_cause(self):
+        return self.cause
+
+    def reset(self):
+        self.reset_requested = True
+
+    def enter_service(self):
+        self.in_service = True

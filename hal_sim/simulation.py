@@ -1,0 +1,299 @@
+"""`Simulation`: the real firmware on a simulated cushion, on a virtual clock.
+
+    sim = Simulation(ambient_c=22.0)
+    sim.command("heat high"); sim.run(60); sim.pad_c
+
+Each step advances the physics over one firmware tick (50 ms) with the outputs the
+firmware set on the previous tick, then runs that tick. Runs under CPython and in the
+MicroPython VMs (no CPython-only imports here).
+"""
+
+import json
+
+from cushion import app, limits
+
+from hal_sim.board import BoardReset, VirtualBoard
+from hal_sim.physics import Cushion
+
+TICK_MS = limits.TICK_MS
+
+FAULTS = (
+    "sensor_open", "sensor_short", "sensor_detached", "sensor_drift", "heater_stuck_on",
+    "heater_open", "supply_low", "supply_high", "motor_stall", "loop_hang", "serial_noise",
+)
+BUTTONS = {"power": 1, "heat": 2, "massage": 4}
+SUPPLY_LOW_V = 10.0
+SUPPLY_HIGH_V = 15.0
+DRIFT_C_PER_MIN = -1.0
+
+
+class SimulationError(Exception):
+    pass
+
+
+class Simulation:
+    tick_ms = TICK_MS
+
+    def __init__(self, ambient_c=22.0, start_ticks_ms=0, record=False, seed=1, supply_v=12.0,
+                 params=None, storage=None, bridge=False):
+        self.cushion = Cushion(params, ambient_c=ambient_c, supply_v=supply_v, seed=seed)
+        self.board = VirtualBoard(self.cushion, start_ticks_ms, storage)
+        self.supply_v = supply_v
+        self.record = record
+        self.trace = []
+        self.events = []
+        self.replies = []
+        self.bad_lines = []  # output lines that were not valid JSON objects (must stay empty)
+        self.active_faults = []
+        self.resets = []  # (sim_s, cause) of every boot after the first
+        self.ticks_run = 0
+        self._ms = 0
+        self._line = bytearray()
+        self._bridge = bridge
+        self._out = bytearray()
+        self._hung = False
+        self._noise = False
+        self._rng = (seed * 2654435761 + 12345) & 0x7FFFFFFF or 1
+        self.ctl = None
+        self._boot("power_on")
+
+    # -- time ---------------------------------------------------------------------------
+    @property
+    def now_s(self):
+        return self._ms / 1000
+
+    @property
+    def now_ms(self):
+        return self._ms
+
+    def step(self):
+        """One firmware tick: physics over the last period, then the firmware's tick."""
+        board = self.board
+        self.cushion.step(TICK_MS / 1000, board.heater_permille / 1000, board.heater_enabled,
+                          board.motor_permille / 1000, board.motor_direction)
+        board.advance(TICK_MS)
+        self._ms += TICK_MS
+        if self._noise:
+            self._add_noise()
+        ctl = self.ctl
+        if ctl is not None and not self._hung:
+            try:
+                ctl.tick(board.ticks_ms())
+            except BoardReset:
+                board.reset_requested = True
+            self.ticks_run += 1
+            if ctl.service_requested:
+                board.reset_requested = True
+        self._collect_output()
+        if board.reset_requested:
+            self._boot("soft")
+        elif board.wdt_expired():
+            self._hung = False  # the hang was in the old run of the loop
+            self._boot("watchdog")
+        if self.record:
+            self._trace_row()
+
+    def run(self, seconds):
+        n = int(seconds * 1000 + 0.5) // TICK_MS
+        for _ in range(n):
+            self.step()
+
+    def run_until(self, predicate, max_s):
+        n = int(max_s * 1000 + 0.5) // TICK_MS
+        for _ in range(n):
+            self.step()
+            if predicate(self):
+                return True
+        return False
+
+    # -- boot ---------------------------------------------------------------------------
+    def _boot(self, cause):
+        board = self.board
+        if self.ctl is not None or cause != "power_on" or self._ms:
+            self.resets.append((self.now_s, cause))
+        board.all_off()
+        board.cause = cause
+        board.reset_requested = False
+        board.wdt_timeout_ms = 0
+        board.in_service = False
+        board.rx = bytearray()
+        board.button_mask = 0
+        self._line = bytearray()
+        self.ctl = None
+        self.ctl = app.start(board)
+        if self.ctl is None:
+            board.enter_service()
+        self._collect_output()
+
+    def power_cycle(self):
+        """Power lost and back: outputs drop at once, storage persists, RAM does not."""
+        self._hung = False
+        self._boot("power_on")
+
+    @property
+    def in_service(self):
+        return self.board.in_service
+
+    # -- serial -------------------------------------------------------------------------
+    def serial_in(self, data):
+        self.board.rx.extend(data)
+
+    def serial_out(self):
+        out = bytes(self._out)
+        self._out = bytearray()
+        return out
+
+    def _collect_output(self):
+        tx = self.board.tx
+        if not tx:
+            return
+        if self._bridge:
+            self._out.extend(tx)
+        self._line.extend(tx)
+        self.board.tx = bytearray()
+        while True:
+            cut = self._line.find(b"\n")
+            if cut < 0:
+                break
+            raw = bytes(self._line[:cut])
+            self._line = self._line[cut + 1:]
+            self._take_line(raw)
+
+    def _take_line(self, raw):
+        try:
+            obj = json.loads(raw)
+        except ValueError:
+            self.bad_lines.append(raw)
+            return
+        if not isinstance(obj, dict):
+            self.bad_lines.append(raw)
+        elif "event" in obj:
+            obj["sim_s"] = self.now_s
+            self.events.append(obj)
+        elif "ok" in obj:
+            self.replies.append(obj)
+        else:
+            self.bad_lines.append(raw)
+
+    def command(self, line, timeout_s=5.0):
+        """Send one request line and run until its reply; returns the parsed reply."""
+        if isinstance(line, str):
+            line = line.encode()
+        if self.ctl is None:
+            raise SimulationError("the board is in service mode (REPL); power_cycle() first")
+        before = len(self.replies)
+        self.serial_in(line.rstrip(b"\r\n") + b"\n")
+        n = int(timeout_s * 1000) // TICK_MS
+        for _ in range(n):
+            self.step()
+            if len(self.replies) > before:
+                return self.replies[before]
+        raise SimulationError("no reply to %r within %s s" % (line, timeout_s))
+
+    def _add_noise(self):
+        # a few random bytes per tick, now and then a newline so lines complete
+        for _ in range(self._rand(4)):
+            b = self._rand(256)
+            self.board.rx.append(10 if b < 24 else b)
+
+    def _rand(self, n):
+        x = self._rng
+        x = (x * 1103515245 + 12345) & 0x7FFFFFFF
+        self._rng = x
+        return (x >> 8) % n
+
+    # -- buttons ------------------------------------------------------------------------
+    def press(self, button, hold_s=0.1):
+        """Hold a button for hold_s, release it, and let the debounce settle (0.1 s)."""
+        bit = BUTTONS.get(button)
+        if bit is None:
+            raise ValueError("unknown button %r; one of power, heat, massage" % (button,))
+        if hold_s < 0:
+            raise ValueError("hold_s must be >= 0")
+        self.board.button_mask |= bit
+        self.run(hold_s)
+        self.board.button_mask &= ~bit
+        self.run(0.1)
+
+    # -- faults -------------------------------------------------------------------------
+    def inject(self, fault):
+        self._set_fault(fault, True)
+
+    def repair(self, fault):
+        self._set_fault(fault, False)
+
+    def _set_fault(self, fault, on):
+        if fault not in FAULTS:
+            raise ValueError("unknown fault %r; one of %s" % (fault, ", ".join(FAULTS)))
+        c = self.cushion
+        if fault == "sensor_open":
+            c.sensor_open[0] = on
+        elif fault == "sensor_short":
+            c.sensor_short[0] = on
+        elif fault == "sensor_detached":
+            c.sensor_detached[0] = on
+        elif fault == "sensor_drift":
+            c.sensor_drift_c_per_min[0] = DRIFT_C_PER_MIN if on else 0.0
+        elif fault == "heater_stuck_on":
+            c.heater_stuck_on = on
+        elif fault == "heater_open":
+            c.heater_open = on
+        elif fault == "supply_low":
+            c.supply_v = SUPPLY_LOW_V if on else self.supply_v
+        elif fault == "supply_high":
+            c.supply_v = SUPPLY_HIGH_V if on else self.supply_v
+        elif fault == "motor_stall":
+            c.motor_stalled = on
+        elif fault == "loop_hang":
+            self._hung = on
+        elif fault == "serial_noise":
+            self._noise = on
+        if on:
+            if fault not in self.active_faults:
+                self.active_faults.append(fault)
+        elif fault in self.active_faults:
+            self.active_faults.remove(fault)
+
+    # -- truth --------------------------------------------------------------------------
+    @property
+    def pad_c(self):
+        return self.cushion.pad_c
+
+    @property
+    def sensor_c(self):
+        return (self.cushion.sensor_c[0], self.cushion.sensor_c[1])
+
+    @property
+    def heater_duty(self):
+        return self.cushion.heater_duty_delivered
+
+    @property
+    def motor_duty(self):
+        return self.cushion.motor_duty_delivered
+
+    def status(self):
+        return self.command("status")
+
+    def _trace_row(self):
+        ctl = self.ctl
+        c = self.cushion
+        if ctl is not None:
+            heat = ctl.heat
+            row = {
+                "t_ms": self._ms,
+                "temp_c100": ctl.ta, "temp2_c100": ctl.tb, "setpoint_c100": heat.setpoint,
+                "heater_permille": ctl.applied_duty, "motor_permille": ctl.motor_duty,
+                "heat_state": heat.state, "heat": heat.level, "massage": ctl.vib.mode,
+                "fault": ctl.safety.fault or ctl.safety.motor_fault or "",
+                "session": 1 if ctl.session.active else 0,
+            }
+        else:
+            row = {"t_ms": self._ms, "temp_c100": 0, "temp2_c100": 0, "setpoint_c100": 0,
+                   "heater_permille": 0, "motor_permille": 0, "heat_state": 0, "heat": 0,
+                   "massage": 0, "fault": "service", "session": 0}
+        row["pad_c"] = c.pad_c
+        row["sensor_a_c"] = c.sensor_c[0]
+        row["sensor_b_c"] = c.sensor_c[1]
+        row["heater_duty"] = c.heater_duty_delivered
+        row["motor_duty"] = c.motor_duty_delivered
+        self.trace.append(row)
