@@ -101,8 +101,18 @@ class Controller:
         self.motor_ma = (hal.read_motor_current() >> 4) * limits.MOTOR_FULL_SCALE_MA // 4095
 
     def hot_c100(self):
-        """Control and dose use the hotter sensor: a sensor reading low is never trusted."""
-        return self.ta if self.ta > self.tb else self.tb
+        """Control and dose use the hotter sensor: a sensor reading low is never trusted.
+        A sensor outside the plausible window (open or shorted: the supervisor latches a
+        fault for it) says nothing about the pad, so the other one stands in."""
+        a_ok = limits.SENSOR_SHORT_COUNTS <= self.c12a <= limits.SENSOR_OPEN_COUNTS
+        b_ok = limits.SENSOR_SHORT_COUNTS <= self.c12b <= limits.SENSOR_OPEN_COUNTS
+        if a_ok and b_ok:
+            return self.ta if self.ta > self.tb else self.tb
+        if a_ok:
+            return self.ta
+        if b_ok:
+            return self.tb
+        return 0
 
     def outputs_off(self):
         hal = self.hal
