@@ -11,7 +11,6 @@ MicroPython VMs (no CPython-only imports here).
 import json
 
 from cushion import app, limits
-
 from hal_sim.board import BoardReset, VirtualBoard
 from hal_sim.physics import Cushion
 

@@ -282,13 +282,16 @@ class Controller:
         s = self.safety
         if s.fault is None and s.motor_fault is None:
             return None
-        if s.fault is not None:
+        heater_fault = s.fault is not None
+        if heater_fault:
             problem = s.clear_problem(self.c12a, self.c12b, self.ta, self.tb, self.vin_mv)
             if problem is not None:
                 return problem
         s.clear()
-        # SR-12: clearing never starts heating; the heat level stays off.
-        self.heat.off()
+        # SR-12: clearing never starts heating; the heat level stays off. A motor fault alone
+        # never touched the heat (SR-13), so clearing it must not turn the heat off either.
+        if heater_fault:
+            self.heat.off()
         return None
 
     def _on_buttons(self, now):

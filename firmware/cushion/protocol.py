@@ -40,7 +40,7 @@ class LineReader:
     TOO_LONG = b""  # returned for a line that did not fit (an empty line is never returned)
 
     def __init__(self):
-        self._buf = bytearray(limits.LINE_MAX)
+        self._buf = bytearray(limits.LINE_MAX + 1)  # + 1: the CR of a full-length CRLF line
         self._len = 0
         self._overlong = False
 
@@ -60,7 +60,7 @@ class LineReader:
             return bytes(self._buf[:n])
         if self._overlong:
             return None
-        if self._len >= limits.LINE_MAX:
+        if self._len >= limits.LINE_MAX and not (byte == _CR and self._len == limits.LINE_MAX):
             self._overlong = True
             return None
         self._buf[self._len] = byte

@@ -55,12 +55,12 @@ class Store:
         self.corrupt = []  # names of files found corrupt since boot (for events)
 
     def _load(self, name):
-        data = self._fs.read(name)
-        if data is None:
-            return None
         try:
+            data = self._fs.read(name)  # a failing flash read must not fail the boot either
+            if data is None:
+                return None
             return decode(data)
-        except (ValueError, TypeError, KeyError, IndexError):
+        except (OSError, ValueError, TypeError, KeyError, IndexError):
             self.corrupt.append(name)
             return None
 
@@ -108,7 +108,10 @@ class Store:
 
     def take_service_flag(self):
         """True once after `service` asked for it; the flag is gone afterwards."""
-        if self._fs.read(SERVICE_FLAG) is None:
-            return False
+        try:
+            if self._fs.read(SERVICE_FLAG) is None:
+                return False
+        except OSError:
+            return False  # unreadable: boot normally rather than not at all
         self._fs.remove(SERVICE_FLAG)
         return True

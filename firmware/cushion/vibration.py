@@ -85,7 +85,8 @@ class Vibration:
         target = self._pattern(now)
         duty = self.duty
         if target > duty:
-            step = 1000 * dt_ms // _SOFT_START_MS
+            # rounded up: 6 ticks of 50 ms reach full duty in 300 ms (truncating took 350)
+            step = (1000 * dt_ms + _SOFT_START_MS - 1) // _SOFT_START_MS
             duty = duty + step if duty + step < target else target
         else:
             duty = target
