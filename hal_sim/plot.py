@@ -1,0 +1,246 @@
+"""One PNG and one CSV per simulated run, from `sim.trace` and `sim.events`.
+
+    sim = Simulation(record=True); ...; sim.run(900)
+    plot_run(sim.trace, sim.events, "build/run.png", title="heat high")
+    write_csv(sim.trace, "build/run.csv")
+
+Headless: matplotlib's Agg backend is selected before pyplot could ever be imported, and the
+figure is drawn on an Agg canvas directly (no pyplot, no global figure state), so it works
+in CI, over ssh and from several threads. CPython only.
+
+What the plot shows (docs/simulator.md, "Plots and the demo"):
+- top: the pad surface (truth), where the two thermistors physically are, what the firmware
+  read from each (temp_c100 / 100), the set-point, and the 50 C overheat trip line;
+- bottom: the heater duty the element really got and the duty the firmware commanded, and
+  the motor duty; for signals that change faster than one plot point (the PI's tick-to-tick
+  duty, the 4 s wave massage) the line is the mean over the point's span and the shaded band
+  its min..max, so nothing is hidden by the decimation;
+- both: shaded bands for the heat state (warming, holding, fault) and vertical markers with
+  labels for fault, auto_off, auto_off_warning, dose_limit, cleared, crash and reboot events.
+"""
+
+import csv
+import math
+import sys
+
+import matplotlib
+
+# Agg before pyplot is ever imported (nothing here imports pyplot, but a caller may later);
+# if the caller already runs pyplot with another backend, leave theirs alone: the figure
+# below is drawn on its own Agg canvas either way.
+if "matplotlib.pyplot" not in sys.modules:
+    matplotlib.use("Agg")
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+OVERHEAT_C = 50.0  # cushion.limits.OVERHEAT_C100 / 100 (SR-2)
+HEAT_STATE_NAMES = ("off", "warming", "holding", "fault")  # cushion.heat.STATE_NAMES
+STATE_COLOURS = {1: ("#f6c88f", "warming"), 2: ("#b9e3b0", "holding"),
+                 3: ("#f4a3a3", "fault (heater held off)")}
+SERVICE_COLOUR = "#cccccc"
+MARKED_EVENTS = {
+    "fault": "#c0392b", "auto_off": "#1f3b73", "auto_off_warning": "#7f8fb3",
+    "dose_limit": "#8e44ad", "cleared": "#16a085", "crash": "#000000", "boot": "#555555",
+}
+MAX_POINTS = 12000  # more than ~1 point per second for runs over 3 h 20 min
+PLAUSIBLE_C = (-30.0, 120.0)  # firmware readings outside this run off the axes, with a note
+
+
+def write_csv(trace, path):
+    """Write the trace as CSV: a header row (the trace's keys, in row order; any key that
+    appears only in later rows is added at the end), then one row per tick. Floats are
+    written with 4 decimals. Returns the number of data rows."""
+    if not trace:
+        raise ValueError("empty trace: make the Simulation with record=True and run it")
+    fields = list(trace[0])
+    seen = set(fields)
+    for row in trace:
+        if len(row) != len(fields) or any(k not in seen for k in row):
+            for k in row:
+                if k not in seen:
+                    seen.add(k)
+                    fields.append(k)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(fields)
+        for row in trace:
+            w.writerow(["%.4f" % v if isinstance(v, float) else v
+                        for v in (row.get(k, "") for k in fields)])
+    return len(trace)
+
+
+def _buckets(n_rows, tick_ms):
+    """Rows per plot point: about one point per simulated second, at most MAX_POINTS."""
+    per_s = max(1, round(1000 / tick_ms)) if tick_ms > 0 else 1
+    k = max(per_s, math.ceil(n_rows / MAX_POINTS))
+    return k
+
+
+def _decimate(trace, k):
+    """Per bucket of k rows: time of its last row; mean/min/max of the fast signals and
+    the last value of the slow ones."""
+    out = {key: [] for key in ("t", "pad", "sa", "sb", "fa", "fb", "sp", "hd", "hd_lo",
+                               "hd_hi", "hc", "md", "md_lo", "md_hi")}
+    for i in range(0, len(trace), k):
+        chunk = trace[i:i + k]
+        last = chunk[-1]
+        out["t"].append(last["t_ms"] / 1000)
+        out["pad"].append(last["pad_c"])
+        out["sa"].append(last["sensor_a_c"])
+        out["sb"].append(last["sensor_b_c"])
+        out["fa"].append(last["temp_c100"] / 100 if last["fault"] != "service" else math.nan)
+        out["fb"].append(last["temp2_c100"] / 100 if last["fault"] != "service" else math.nan)
+        sp = last["setpoint_c100"]
+        out["sp"].append(sp / 100 if sp else math.nan)
+        hd = [r["heater_duty"] * 100 for r in chunk]
+        md = [r["motor_duty"] * 100 for r in chunk]
+        out["hd"].append(sum(hd) / len(hd))
+        out["hd_lo"].append(min(hd))
+        out["hd_hi"].append(max(hd))
+        out["hc"].append(sum(r["heater_permille"] for r in chunk) / len(chunk) / 10)
+        out["md"].append(sum(md) / len(md))
+        out["md_lo"].append(min(md))
+        out["md_hi"].append(max(md))
+    return out
+
+
+def state_spans(trace, tick_ms=50):
+    """[(start_s, end_s, code)] runs of the heat state from full-resolution rows; code is
+    the heat_state (0 off .. 3 fault) or "service" while the board sits in its REPL."""
+    spans = []
+    cur = None
+    start = 0.0
+    prev_t = 0.0
+    for r in trace:
+        code = "service" if r["fault"] == "service" else r["heat_state"]
+        t = r["t_ms"] / 1000
+        if code != cur:
+            if cur is not None:
+                spans.append((start, prev_t, cur))
+            cur = code
+            start = t - tick_ms / 1000  # the row covers the tick that ended at t
+        prev_t = t
+    if cur is not None:
+        spans.append((start, prev_t, cur))
+    return spans
+
+
+def _event_label(ev):
+    name = ev.get("event")
+    if name == "fault":
+        return "fault: %s" % ev.get("code", "?")
+    if name == "boot":
+        return "reboot (%s)" % ev.get("reset_cause", "?")
+    if name == "dose_limit":
+        return "dose limit (%s CEM43)" % ev.get("dose_cem43", "?")
+    if name == "auto_off_warning":
+        return "auto-off warning"
+    if name == "auto_off":
+        return "auto-off"
+    return name
+
+
+def plot_run(trace, events, path, title="", tick_ms=50):
+    """Draw one run to a PNG at `path`. Returns the path."""
+    if not trace:
+        raise ValueError("empty trace: make the Simulation with record=True and run it")
+    k = _buckets(len(trace), tick_ms)
+    d = _decimate(trace, k)
+    t = d["t"]
+    t_end = t[-1]
+
+    fig = Figure(figsize=(14, 7.5), dpi=100)
+    FigureCanvasAgg(fig)
+    ax1, ax2 = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+
+    # state bands (on both panels), from full-resolution rows
+    used = set()
+    for a, b, code in state_spans(trace, tick_ms):
+        if code == "service":
+            colour = SERVICE_COLOUR
+        elif code in STATE_COLOURS:
+            colour = STATE_COLOURS[code][0]
+        else:
+            continue  # heat off: no band
+        used.add(code)
+        for ax in (ax1, ax2):
+            ax.axvspan(a, b, color=colour, alpha=0.45, lw=0, zorder=0)
+
+    # temperatures
+    ax1.plot(t, d["pad"], color="black", lw=1.6, label="pad surface (truth)")
+    ax1.plot(t, d["sa"], color="#1f77b4", lw=0.9, ls="--", label="sensor A physical")
+    ax1.plot(t, d["sb"], color="#2ca02c", lw=0.9, ls="--", label="sensor B physical")
+    fa, fb = d["fa"], d["fb"]
+    ax1.plot(t, fa, color="#1f77b4", lw=1.1, label="sensor A as read (temp_c100/100)")
+    ax1.plot(t, fb, color="#2ca02c", lw=1.1, label="sensor B as read (temp2_c100/100)")
+    ax1.plot(t, d["sp"], color="#d62728", lw=1.2, drawstyle="steps-post", label="set-point")
+    ax1.axhline(OVERHEAT_C, color="#d62728", lw=0.8, ls=":", label="overheat trip 50 C")
+    # y range from the physics and the set-point; firmware readings of a broken sensor
+    # (about -90 C open, +500 C short) would flatten everything else, so they run off the
+    # axes and a note says how far.
+    phys = [v for v in d["pad"] + d["sa"] + d["sb"] if not math.isnan(v)]
+    phys += [v for v in d["sp"] if not math.isnan(v)]
+    phys += [v for v in fa + fb if PLAUSIBLE_C[0] <= v <= PLAUSIBLE_C[1]]  # NaN: False
+    lo, hi = min(phys), max(max(phys), OVERHEAT_C)
+    pad = max(2.0, (hi - lo) * 0.06)
+    ax1.set_ylim(lo - pad, hi + pad * 3.5)  # headroom for the event labels
+    off = [v for v in d["fa"] + d["fb"] if not math.isnan(v)
+           and not PLAUSIBLE_C[0] <= v <= PLAUSIBLE_C[1]]
+    if off:
+        ax1.text(0.01, 0.02, "a firmware reading is off scale: %.0f .. %.0f C"
+                 % (min(off), max(off)), transform=ax1.transAxes, fontsize=8,
+                 color="#7f0000")
+    ax1.set_ylabel("temperature (C)")
+    ax1.grid(True, alpha=0.3)
+
+    # duties
+    ax2.fill_between(t, d["hd_lo"], d["hd_hi"], color="#ff7f0e", alpha=0.2, lw=0,
+                     label="heater min..max per point")
+    ax2.plot(t, d["hd"], color="#ff7f0e", lw=1.2, label="heater delivered (mean)")
+    ax2.plot(t, d["hc"], color="#8c4a00", lw=0.8, ls="--", label="heater commanded (mean)")
+    ax2.fill_between(t, d["md_lo"], d["md_hi"], color="#9467bd", alpha=0.2, lw=0,
+                     label="motor min..max per point")
+    ax2.plot(t, d["md"], color="#9467bd", lw=1.0, label="motor delivered (mean)")
+    ax2.set_ylim(-3, 135)
+    ax2.set_yticks([0, 25, 50, 75, 100])
+    ax2.set_ylabel("duty (%)")
+    ax2.set_xlabel("simulated time (s)")
+    ax2.grid(True, alpha=0.3)
+    ax2.set_xlim(0, t_end)
+
+    # event markers
+    for ev in events:
+        name = ev.get("event")
+        if name not in MARKED_EVENTS or (name == "boot" and ev.get("sim_s", 0) == 0):
+            continue
+        x = ev.get("sim_s", 0.0)
+        colour = MARKED_EVENTS[name]
+        for ax in (ax1, ax2):
+            ax.axvline(x, color=colour, lw=1.0, ls="-." if name == "auto_off_warning" else "-")
+        ax1.annotate("%s %.1f s" % (_event_label(ev), x), xy=(x, 0.985),
+                     xycoords=ax1.get_xaxis_transform(), xytext=(-2, 0),
+                     textcoords="offset points", rotation=90, va="top", ha="right",
+                     fontsize=8, color=colour)
+
+    handles, labels = ax1.get_legend_handles_labels()
+    handles.append(Patch(facecolor="white", edgecolor="#999999", lw=0.5))
+    labels.append("heat state: off (no shading)")
+    for code in (1, 2, 3):
+        if code in used:
+            handles.append(Patch(color=STATE_COLOURS[code][0], alpha=0.45))
+            labels.append("heat state: " + STATE_COLOURS[code][1])
+    if "service" in used:
+        handles.append(Patch(color=SERVICE_COLOUR, alpha=0.45))
+        labels.append("service (REPL)")
+    # legends outside the axes, on the right: nothing of the data hides behind them
+    ax1.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+               borderaxespad=0)
+    ax2.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0)
+    step = "1 point per %g s" % (k * tick_ms / 1000)
+    fig.suptitle((title + "\n" if title else "") + "simulated cushion, %.0f s, %s"
+                 % (t_end, step), fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    return path
+
