@@ -30,6 +30,17 @@ class SimulationError(Exception):
     pass
 
 
+def _request_id(line):
+    """The id of a request line `#<id> ...`, or None."""
+    if not line.startswith(b"#"):
+        return None
+    end = line.find(b" ")
+    digits = line[1:end] if end > 0 else b""
+    if digits and digits.isdigit():
+        return int(digits)
+    return None
+
+
 class Simulation:
     tick_ms = TICK_MS
 
@@ -87,7 +98,6 @@ class Simulation:
         if board.reset_requested:
             self._boot("soft")
         elif board.wdt_expired():
-            self._hung = False  # the hang was in the old run of the loop
             self._boot("watchdog")
         if self.record:
             self._trace_row()
@@ -108,6 +118,9 @@ class Simulation:
     # -- boot ---------------------------------------------------------------------------
     def _boot(self, cause):
         board = self.board
+        self._hung = False  # a hang lives in the old run of the loop, not in the new boot
+        if "loop_hang" in self.active_faults:
+            self.active_faults.remove("loop_hang")
         if self.ctl is not None or cause != "power_on" or self._ms:
             self.resets.append((self.now_s, cause))
         board.all_off()
@@ -126,7 +139,6 @@ class Simulation:
 
     def power_cycle(self):
         """Power lost and back: outputs drop at once, storage persists, RAM does not."""
-        self._hung = False
         self._boot("power_on")
 
     @property
@@ -170,6 +182,7 @@ class Simulation:
             obj["sim_s"] = self.now_s
             self.events.append(obj)
         elif "ok" in obj:
+            obj["sim_s"] = self.now_s
             self.replies.append(obj)
         else:
             self.bad_lines.append(raw)
@@ -180,13 +193,18 @@ class Simulation:
             line = line.encode()
         if self.ctl is None:
             raise SimulationError("the board is in service mode (REPL); power_cycle() first")
-        before = len(self.replies)
+        want = _request_id(line)
+        seen = len(self.replies)
         self.serial_in(line.rstrip(b"\r\n") + b"\n")
         n = int(timeout_s * 1000) // TICK_MS
         for _ in range(n):
             self.step()
-            if len(self.replies) > before:
-                return self.replies[before]
+            while seen < len(self.replies):
+                reply = self.replies[seen]
+                seen += 1
+                # with an id, wait for that id (noise on the line may draw other replies)
+                if want is None or reply.get("id") == want:
+                    return reply
         raise SimulationError("no reply to %r within %s s" % (line, timeout_s))
 
     def _add_noise(self):
@@ -215,24 +233,36 @@ class Simulation:
         self.run(0.1)
 
     # -- faults -------------------------------------------------------------------------
-    def inject(self, fault):
-        self._set_fault(fault, True)
+    def inject(self, fault, sensor=0):
+        """Inject a fault. Sensor faults hit pad sensor A (0) unless `sensor` is 1 or
+        "both" (two simultaneous sensor failures: beyond the single-fault design basis)."""
+        self._set_fault(fault, True, sensor)
 
-    def repair(self, fault):
-        self._set_fault(fault, False)
+    def repair(self, fault, sensor=0):
+        self._set_fault(fault, False, sensor)
 
-    def _set_fault(self, fault, on):
+    def _set_fault(self, fault, on, sensor=0):
         if fault not in FAULTS:
             raise ValueError("unknown fault %r; one of %s" % (fault, ", ".join(FAULTS)))
+        if sensor == "both":
+            which = (0, 1)
+        elif sensor in (0, 1):
+            which = (sensor,)
+        else:
+            raise ValueError("sensor must be 0, 1 or 'both', not %r" % (sensor,))
         c = self.cushion
         if fault == "sensor_open":
-            c.sensor_open[0] = on
+            for i in which:
+                c.sensor_open[i] = on
         elif fault == "sensor_short":
-            c.sensor_short[0] = on
+            for i in which:
+                c.sensor_short[i] = on
         elif fault == "sensor_detached":
-            c.sensor_detached[0] = on
+            for i in which:
+                c.sensor_detached[i] = on
         elif fault == "sensor_drift":
-            c.sensor_drift_c_per_min[0] = DRIFT_C_PER_MIN if on else 0.0
+            for i in which:
+                c.sensor_drift_c_per_min[i] = DRIFT_C_PER_MIN if on else 0.0
         elif fault == "heater_stuck_on":
             c.heater_stuck_on = on
         elif fault == "heater_open":
@@ -273,6 +303,25 @@ class Simulation:
     def status(self):
         return self.command("status")
 
+    def state(self):
+        """A snapshot of the firmware's state without sending anything on serial."""
+        ctl = self.ctl
+        if ctl is None:
+            return {"state": "service", "heat": "off", "heat_state": "off",
+                    "massage": "off", "fault": None, "session": False, "remaining_s": 0}
+        from cushion.heat import STATE_NAMES
+        from cushion.limits import LEVEL_NAMES
+        from cushion.vibration import MODE_NAMES
+        s = ctl.safety
+        fault = s.fault if s.fault is not None else s.motor_fault
+        return {
+            "state": "fault" if fault else ("active" if ctl.session.active else "idle"),
+            "heat": LEVEL_NAMES[ctl.heat.level], "heat_state": STATE_NAMES[ctl.heat.state],
+            "massage": MODE_NAMES[ctl.vib.mode], "fault": fault,
+            "supply_paused": s.supply_paused, "session": ctl.session.active,
+            "remaining_s": ctl.session.remaining_ms(self.board.ticks_ms()) // 1000,
+        }
+
     def _trace_row(self):
         ctl = self.ctl
         c = self.cushion
@@ -295,4 +344,7 @@ class Simulation:
         row["sensor_b_c"] = c.sensor_c[1]
         row["heater_duty"] = c.heater_duty_delivered
         row["motor_duty"] = c.motor_duty_delivered
+        row["vin_v"] = c.vin_v
+        row["motor_current_a"] = c.motor_current_a
+        row["supply_paused"] = 1 if (ctl is not None and ctl.safety.supply_paused) else 0
         self.trace.append(row)
