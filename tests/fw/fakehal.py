@@ -1,0 +1,369 @@
+"""A recording fake of the HAL in docs/hardware.md, plus a small rig that drives a Controller.
+
+- Virtual clock: `ticks_ms` wraps at 2**30 and `ticks_diff` / `ticks_add` are wrap-safe, as
+  MicroPython's `time` functions. `advance(ms)` moves it; `elapsed` is the unwrapped time
+  since the fake was made (for assertions).
+- Inputs are raw `read_u16` counts, settable directly or through helpers that do the analog
+  front end's math: `set_temp(c)` (10 k B3950 NTC, 10 k series, 12-bit), `set_vin(volts)`,
+  `set_motor_ma(ma)`, `press(mask)`.
+- Every call is recorded in `log` as `Call(elapsed, name, args)`; `calls(name)` filters it.
+  `feeds` records, per `wdt_feed`, whether both thermistors were read since the previous feed.
+- `MemStorage`: read / write / rename / remove in memory; `cut_next_write(k)` makes the next
+  write keep only its first k bytes and raise `PowerCut` (the power failed mid-write).
+- Serial: `rx` (host -> board) and `tx` (board -> host); every line the firmware writes is
+  parsed as JSON into `sent` (or `bad_lines`).
+- `Rig(...)` makes a FakeHAL and a `Controller(hal)`, ticks it every 50 ms and has `send()`,
+  which writes one request line and returns the parsed replies and events it caused.
+"""
+
+import json
+import math
+import sys
+from collections import namedtuple
+from pathlib import Path
+
+try:  # the firmware's `from micropython import const` needs a stand-in under CPython
+    import micropython  # noqa: F401
+except ImportError:
+    import types
+
+    _shim = types.ModuleType("micropython")
+    _shim.const = lambda value: value
+    _shim.kbd_intr = lambda chr_code: None
+    _shim.alloc_emergency_exception_buf = lambda size: None
+    sys.modules.setdefault("micropython", _shim)
+
+try:
+    import cushion  # noqa: F401
+except ImportError:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "firmware"))
+
+from cushion.controller import Controller  # noqa: E402
+
+TICKS_PERIOD = 1 << 30
+_TICKS_MASK = TICKS_PERIOD - 1
+_TICKS_HALF = TICKS_PERIOD >> 1
+TICK = 50  # ms per control tick in these tests
+
+# analog front end (docs/hardware.md)
+NTC_R25 = 10000.0
+NTC_BETA = 3950.0
+SERIES_R = 10000.0
+ADC_MAX = 4095
+VIN_FULL_SCALE_V = 18.81
+MOTOR_FULL_SCALE_MA = 1650.0
+
+POWER, HEAT, MASSAGE = 1, 2, 4
+
+Call = namedtuple("Call", "t name args")
+
+
+def u16(c12):
+    """A 12-bit reading as read_u16 delivers it."""
+    c12 = max(0, min(ADC_MAX, int(c12)))
+    return (c12 << 4) | (c12 >> 8)
+
+
+def ntc_counts12(temp_c):
+    """Ideal 12-bit code of a pad NTC at temp_c (NTC on the low side of the divider)."""
+    r = NTC_R25 * math.exp(NTC_BETA * (1.0 / (temp_c + 273.15) - 1.0 / 298.15))
+    return max(0, min(ADC_MAX, int(round(r / (r + SERIES_R) * ADC_MAX))))
+
+
+def beta_c(c12):
+    """The beta equation's temperature for a (possibly fractional) 12-bit code."""
+    ratio = c12 / ADC_MAX
+    r = ratio / (1.0 - ratio) * SERIES_R
+    return 1.0 / (1.0 / 298.15 + math.log(r / NTC_R25) / NTC_BETA) - 273.15
+
+
+def vin_counts12(volts):
+    return max(0, min(ADC_MAX, int(round(volts / VIN_FULL_SCALE_V * ADC_MAX))))
+
+
+def motor_counts12(ma):
+    return max(0, min(ADC_MAX, int(round(ma / MOTOR_FULL_SCALE_MA * ADC_MAX))))
+
+
+class PowerCut(Exception):
+    """Raised by a storage write that the power cut part-way (nothing after it runs)."""
+
+
+class MemStorage:
+    def __init__(self, files=None):
+        self.files = dict(files or {})
+        self.ops = []  # ("write" | "rename" | "remove", name...)
+        self._cut = None
+        self.fail_reads = False  # read() raises OSError (a flash that cannot be read)
+        self.fail_writes = False  # write() raises OSError (full or failing flash)
+
+    def cut_next_write(self, k):
+        self._cut = k
+
+    def read(self, name):
+        if self.fail_reads:
+            raise OSError(5, "EIO")
+        return self.files.get(name)
+
+    def write(self, name, data):
+        if self.fail_writes:
+            raise OSError(28, "ENOSPC")
+        data = bytes(data)
+        self.ops.append(("write", name))
+        if self._cut is not None:
+            k, self._cut = self._cut, None
+            self.files[name] = data[:k]
+            raise PowerCut(name)
+        self.files[name] = data
+
+    def rename(self, old, new):
+        self.ops.append(("rename", old, new))
+        self.files[new] = self.files.pop(old)
+
+    def remove(self, name):
+        self.ops.append(("remove", name))
+        self.files.pop(name, None)
+
+
+class FakeHAL:
+    name = "fake"
+
+    def __init__(self, start_ms=0, temp_c=25.0, vin_v=12.0, storage=None,
+                 reset_cause="power_on"):
+        self._ticks = start_ms & _TICKS_MASK
+        self.elapsed = 0
+        self.storage = storage if storage is not None else MemStorage()
+        self.cause = reset_cause
+        self.temp_raw = [0, 0]
+        self.set_temp(temp_c)
+        self.vin_raw = u16(vin_counts12(vin_v))
+        self.motor_raw = 0
+        self.button_mask = 0
+        self.rx = bytearray()
+        self.tx = bytearray()
+        self.sent = []  # (elapsed, parsed JSON) for every line written
+        self.bad_lines = []
+        self._tx_line = bytearray()
+        self.log = []
+        self.recording = True
+        self.feeds = []  # (elapsed, both thermistors read since the previous feed)
+        self._reads_since_feed = set()
+        self.wdt_timeout = None
+        self.reset_called = 0
+        self.in_service = False
+        self.slept = []
+        # outputs as last set
+        self.heater = 0
+        self.enabled = False
+        self.motor_duty = 0
+        self.motor_dir = 1
+        self.led_mask = 0
+
+    # -- clock --------------------------------------------------------------------------
+    def ticks_ms(self):
+        return self._ticks
+
+    def ticks_diff(self, a, b):
+        return ((a - b + _TICKS_HALF) & _TICKS_MASK) - _TICKS_HALF
+
+    def ticks_add(self, a, d):
+        return (a + d) & _TICKS_MASK
+
+    def advance(self, ms):
+        self._ticks = (self._ticks + ms) & _TICKS_MASK
+        self.elapsed += ms
+
+    def sleep_ms(self, ms):
+        self._rec("sleep_ms", ms)
+        self.slept.append(ms)
+        self.advance(ms)
+
+    # -- recording ----------------------------------------------------------------------
+    def _rec(self, name, *args):
+        if self.recording:
+            self.log.append(Call(self.elapsed, name, args))
+
+    def calls(self, name, since=None):
+        return [c for c in self.log if c.name == name and (since is None or c.t >= since)]
+
+    def clear_log(self):
+        self.log = []
+
+    # -- outputs ------------------------------------------------------------------------
+    def heater_pwm(self, permille):
+        self._rec("heater_pwm", permille)
+        assert isinstance(permille, int) and 0 <= permille <= 1000, permille
+        self.heater = permille
+
+    def heater_enable(self, on):
+        self._rec("heater_enable", bool(on))
+        self.enabled = bool(on)
+
+    def motor(self, permille, direction):
+        self._rec("motor", permille, direction)
+        assert isinstance(permille, int) and 0 <= permille <= 1000, permille
+        assert direction in (1, -1), direction
+        self.motor_duty = permille
+        self.motor_dir = direction
+
+    def leds(self, mask):
+        self._rec("leds", mask)
+        self.led_mask = mask
+
+    # -- inputs -------------------------------------------------------------------------
+    def set_temp(self, temp_c, temp2_c=None):
+        """Both pad sensors (or each) at a temperature, through the divider math."""
+        self.temp_raw[0] = u16(ntc_counts12(temp_c))
+        self.temp_raw[1] = u16(ntc_counts12(temp_c if temp2_c is None else temp2_c))
+
+    def set_temp_counts(self, index, c12):
+        self.temp_raw[index] = u16(c12)
+
+    def set_vin(self, volts):
+        self.vin_raw = u16(vin_counts12(volts))
+
+    def set_motor_ma(self, ma):
+        self.motor_raw = u16(motor_counts12(ma))
+
+    def read_temp(self, index):
+        self._rec("read_temp", index)
+        self._reads_since_feed.add(index)
+        return self.temp_raw[index]
+
+    def read_vin(self):
+        self._rec("read_vin")
+        return self.vin_raw
+
+    def read_motor_current(self):
+        self._rec("read_motor_current")
+        return self.motor_raw
+
+    def buttons(self):
+        self._rec("buttons")
+        return self.button_mask
+
+    def press(self, mask):
+        self.button_mask |= mask
+
+    def release(self, mask=7):
+        self.button_mask &= ~mask
+
+    # -- serial -------------------------------------------------------------------------
+    def serial_readinto(self, buf):
+        n = min(len(buf), len(self.rx))
+        if n:
+            buf[:n] = self.rx[:n]
+            del self.rx[:n]
+        return n
+
+    def serial_write(self, data):
+        data = bytes(data)
+        self._rec("serial_write", data)
+        self.tx.extend(data)
+        self._tx_line.extend(data)
+        while True:
+            cut = self._tx_line.find(b"\n")
+            if cut < 0:
+                break
+            raw = bytes(self._tx_line[:cut])
+            del self._tx_line[:cut + 1]
+            try:
+                obj = json.loads(raw)
+            except ValueError:
+                self.bad_lines.append(raw)
+                continue
+            if isinstance(obj, dict):
+                self.sent.append((self.elapsed, obj))
+            else:
+                self.bad_lines.append(raw)
+
+    # -- watchdog, reset ----------------------------------------------------------------
+    def wdt_start(self, timeout_ms):
+        self._rec("wdt_start", timeout_ms)
+        self.wdt_timeout = timeout_ms
+
+    def wdt_feed(self):
+        self._rec("wdt_feed")
+        self.feeds.append((self.elapsed, self._reads_since_feed == {0, 1}))
+        self._reads_since_feed = set()
+
+    def reset_cause(self):
+        return self.cause
+
+    def reset(self):
+        self._rec("reset")
+        self.reset_called += 1
+
+    def enter_service(self):
+        self._rec("enter_service")
+        self.in_service = True
+
+
+class Rig:
+    """A FakeHAL and a Controller on it, ticked every TICK ms."""
+
+    def __init__(self, hal=None, **kw):
+        self.hal = hal if hal is not None else FakeHAL(**kw)
+        self.ctl = Controller(self.hal)
+
+    @property
+    def now(self):
+        return self.hal.ticks_ms()
+
+    def tick(self, n=1):
+        hal, ctl = self.hal, self.ctl
+        for _ in range(n):
+            hal.advance(TICK)
+            ctl.tick(hal.ticks_ms())
+
+    def run_s(self, seconds):
+        self.tick(int(round(seconds * 1000 / TICK)))
+
+    def run_until(self, pred, max_s):
+        """Tick until pred() holds; the ms it took, or None."""
+        start = self.hal.elapsed
+        for _ in range(int(max_s * 1000 / TICK)):
+            self.tick()
+            if pred():
+                return self.hal.elapsed - start
+        return None
+
+    def send(self, line, ending=b"\n", max_ticks=20):
+        """Write one request line; tick until the board has taken every byte, then once more.
+        Returns every parsed message (replies and events) the board wrote meanwhile."""
+        if isinstance(line, str):
+            line = line.encode()
+        before = len(self.hal.sent)
+        self.hal.rx.extend(line + ending)
+        for _ in range(max_ticks):
+            self.tick()
+            if not self.hal.rx:
+                break
+        assert not self.hal.bad_lines, self.hal.bad_lines
+        return [m for _, m in self.hal.sent[before:]]
+
+    def cmd(self, line, **kw):
+        """The single reply to one request line."""
+        replies = [m for m in self.send(line, **kw) if "ok" in m]
+        assert len(replies) == 1, replies
+        return replies[0]
+
+    def events(self, name=None):
+        return [m for _, m in self.hal.sent
+                if "event" in m and (name is None or m["event"] == name)]
+
+    def event_times(self, name):
+        return [t for t, m in self.hal.sent if m.get("event") == name]
+
+    def faults(self):
+        return [m["code"] for m in self.events("fault")]
+
+    def reboot(self, reset_cause="watchdog"):
+        """Power lost and back: a fresh board (outputs off, RAM gone) on the same storage."""
+        old = self.hal
+        hal = FakeHAL(start_ms=old.ticks_ms(), storage=old.storage, reset_cause=reset_cause)
+        hal.temp_raw = list(old.temp_raw)
+        hal.vin_raw = old.vin_raw
+        self.hal = hal
+        self.ctl = Controller(hal)
+        return hal
