@@ -5,6 +5,8 @@ outputs -> serial -> watchdog. Every hardware touch goes through the HAL; a stea
 (no serial traffic, telemetry off) allocates nothing.
 """
 
+import json
+
 from micropython import const
 
 from cushion import limits, protocol, thermistor
@@ -63,6 +65,8 @@ class Controller:
         self.dose = ThermalDose()
         self.dose.restore(self.settings["dose_eq_ms"])
         self.dose_capped = False
+        self._dose_saved = self.dose.total_eq_ms
+        self._dose_saved_at = hal.ticks_ms()
         self.buttons = Buttons(hal)
         self.reader = protocol.LineReader()
         self._rx = bytearray(_RX_CHUNK)
@@ -173,6 +177,12 @@ class Controller:
                 self.heat.set_level(limits.HEAT_LOW)
         elif self.dose_capped and self.dose.total_eq_ms < limits.DOSE_LIMIT_EQ_MS * 9 // 10:
             self.dose_capped = False  # the window rolled on: full levels are back
+        # Unplugging mid-session must not wipe the dose (SR-8): save it as it grows, at most
+        # once per DOSE_SAVE_MIN_MS, so flash writes scale with the dose, not with time.
+        if (self.dose.total_eq_ms - self._dose_saved >= limits.DOSE_SAVE_STEP_EQ_MS
+                and hal.ticks_diff(now, self._dose_saved_at) >= limits.DOSE_SAVE_MIN_MS):
+            self._dose_saved_at = now
+            self._save_settings()
 
         duty = self.heat.update(hot, dt)
         allowed = safety.heater_allowed()
@@ -182,7 +192,9 @@ class Controller:
         if safety.motor_fault is not None:
             motor = 0
 
-        hal.heater_enable(safety.fault is None)
+        # The cut-off switch closes only while heat is wanted: with heat off, a MOSFET that
+        # failed short still cannot warm the pad (SR-1), and a latched fault keeps it open.
+        hal.heater_enable(allowed and self.heat.level > 0)
         hal.heater_pwm(duty)
         hal.motor(motor, self.vib.direction)
         self.applied_duty = duty
@@ -232,6 +244,7 @@ class Controller:
         s = self.settings
         s["intensity"] = self.vib.intensity
         s["dose_eq_ms"] = self.dose.total_eq_ms
+        self._dose_saved = self.dose.total_eq_ms
         try:
             self.store.save_settings(s)
         except OSError:
@@ -257,7 +270,8 @@ class Controller:
         was_idle = self._idle()
         if level > limits.HEAT_LOW and self.dose_capped:
             level = limits.HEAT_LOW
-        self.heat.set_level(level)
+        if level > 0 or self.safety.fault is None:  # keep HELD_OFF visible under a fault
+            self.heat.set_level(level)
         if level:
             self.settings["heat"] = level
         self._start_session_if_needed(now, was_idle)
@@ -298,7 +312,8 @@ class Controller:
         short = self.buttons.short
         long = self.buttons.long
         if long & BTN_POWER:
-            if self.try_clear() is None:
+            had_fault = self.safety.fault is not None or self.safety.motor_fault is not None
+            if had_fault and self.try_clear() is None:
                 self._send(protocol.event("cleared"))
         if short & BTN_POWER:
             if self._idle():
@@ -463,9 +478,14 @@ class Controller:
             active.append('"%s"' % s.motor_fault)
         entries = []
         for e in self.fault_log:
-            entries.append('{"code": "%s", "uptime_s": %d, "temp_c": %s}' % (
-                e.get("code", "?"), e.get("uptime_s", 0),
-                protocol.c100_text(e.get("temp_c100", 0))))
+            # the log passed its checksum, but its fields are still checked before use
+            code = e.get("code")
+            up = e.get("uptime_s")
+            temp = e.get("temp_c100")
+            entries.append('{"code": %s, "uptime_s": %d, "temp_c": %s}' % (
+                json.dumps(code if isinstance(code, str) else "?"),
+                up if isinstance(up, int) else 0,
+                protocol.c100_text(temp) if isinstance(temp, int) else "null"))
         return '"active": [%s], "log": [%s]' % (", ".join(active), ", ".join(entries))
 
     def _telemetry(self, now, req_id, args):

@@ -83,6 +83,10 @@ AUTO_OFF_WARN_MS = const(840000)
 DOSE_BUCKET_MS = const(60000)
 DOSE_BUCKETS = const(180)
 DOSE_LIMIT_EQ_MS = const(14400000)  # 240 equivalent minutes
+# The dose is saved as it grows (one equivalent minute at a time, at most every 15 s) so a
+# power cut loses at most about one equivalent minute of it.
+DOSE_SAVE_STEP_EQ_MS = const(60000)
+DOSE_SAVE_MIN_MS = const(15000)
 
 # SR-10: hardware watchdog.
 WDT_TIMEOUT_MS = const(2000)

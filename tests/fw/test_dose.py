@@ -165,10 +165,6 @@ def test_dose_in_status_and_grows_while_hot():
     json.dumps(rig.cmd("status"))  # numbers, not strings
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "controller.py saves dose_eq_ms only when a session ends, on the cap or on a settings "
-    "change: a power cut (the user unplugging) mid-session loses that session's dose, so "
-    "unplugging before auto-off sidesteps the SR-8 cap"))
 def test_dose_survives_a_power_cut_mid_session():
     rig = Rig(temp_c=45.0)
     rig.hal.recording = False
