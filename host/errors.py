@@ -1,0 +1,100 @@
+"""Exit codes of the `cushion` tool and the expected failures that map onto them.
+
+Every failure a user can run into in normal use (no board, wrong permissions, a busy port,
+a cable pulled mid-command, a board that does not answer, a board that says no) is raised as a
+`CliError` subclass carrying a one-line message and its exit code.  `cli.main` prints the
+message on stderr and exits with the code; anything else that escapes is a bug and is allowed
+to show its traceback.
+"""
+
+EXIT_OK = 0
+EXIT_REFUSED = 1        # the device answered {"ok": false, ...}, or a scenario expectation failed
+EXIT_USAGE = 2          # the command line was wrong or incomplete (argparse uses 2 as well)
+EXIT_NO_CONNECTION = 3  # no port, could not open it, lost it, or no reply in time
+
+
+class CliError(Exception):
+    """An expected failure: a one-line message for stderr and an exit code."""
+
+    exit_code = EXIT_NO_CONNECTION
+
+    def __init__(self, message, exit_code=None):
+        super().__init__(message)
+        self.message = message
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    def as_json(self):
+        """The machine-readable form printed on stdout with --json."""
+        return {"ok": False, "error": self.kind, "detail": self.message,
+                "exit_code": self.exit_code}
+
+    kind = "error"
+
+
+class UsageError(CliError):
+    """The user has to say something differently (bad URL, several boards to choose from...)."""
+
+    exit_code = EXIT_USAGE
+    kind = "usage"
+
+
+class DeviceRefused(CliError):
+    """The cushion understood the request and said no (`"ok": false`).
+
+    `code` is the firmware's error code (e.g. `fault_active`), `detail` its own words, which
+    are shown to the user unchanged because they explain *why* better than we could.
+    """
+
+    exit_code = EXIT_REFUSED
+
+    def __init__(self, request, reply):
+        self.request = request
+        self.reply = reply
+        self.code = reply.get("error", "refused")
+        self.detail = reply.get("detail") or ""
+        text = f"device refused '{request}': {self.code}"
+        if self.detail:
+            text += ": " + self.detail
+        super().__init__(text)
+
+    @property
+    def kind(self):
+        return self.code
+
+    def as_json(self):
+        out = dict(self.reply)
+        out.pop("id", None)
+        out["exit_code"] = self.exit_code
+        return out
+
+
+class ConnectionFailed(CliError):
+    """Could not talk to a cushion at all (exit 3)."""
+
+    exit_code = EXIT_NO_CONNECTION
+    kind = "no_connection"
+
+
+class NoPort(ConnectionFailed):
+    kind = "no_port"
+
+
+class PortPermission(ConnectionFailed):
+    kind = "permission_denied"
+
+
+class PortBusy(ConnectionFailed):
+    kind = "port_busy"
+
+
+class Disconnected(ConnectionFailed):
+    kind = "disconnected"
+
+
+class ReplyTimeout(ConnectionFailed):
+    kind = "timeout"
+
+
+class NotACushion(ConnectionFailed):
+    kind = "not_a_cushion"

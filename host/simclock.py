@@ -1,0 +1,137 @@
+"""A simulated cushion that keeps pace with the wall clock (shared by sim:// and `cushion sim`).
+
+`hal_sim.Simulation` has a virtual clock that only moves when stepped.  A serial port must
+behave like a board that keeps running whether or not anybody talks to it, so this wrapper
+steps it as wall time passes, `speed` times faster than real time, and injects the scheduled
+faults when their simulated second comes.
+"""
+
+import time
+
+# The fault names of DESIGN section 9; used to reject a typo before a simulation is built.
+FAULT_KINDS = (
+    "sensor_open", "sensor_short", "sensor_detached", "sensor_drift", "heater_stuck_on",
+    "heater_open", "supply_low", "supply_high", "motor_stall", "loop_hang", "serial_noise",
+)
+
+MAX_SPEED = 10000.0
+# Never step more than this many ticks before giving I/O a turn, so a slow host that falls
+# behind still answers (late) instead of stepping flat out for seconds.
+MAX_BURST_TICKS = 100
+KEEP_LOG = 1000
+
+
+def known_fault_kinds():
+    try:
+        from hal_sim import FAULTS
+        return tuple(FAULTS)
+    except ImportError:
+        return FAULT_KINDS
+
+
+def parse_fault(text):
+    """`"sensor_open@30"` -> `("sensor_open", 30.0)`; ValueError with the reason otherwise."""
+    kind, sep, at = str(text).partition("@")
+    kind = kind.strip()
+    if not sep or not kind or not at.strip():
+        raise ValueError(f"fault must be KIND@SECONDS, e.g. sensor_open@30 (got {text!r})")
+    kinds = known_fault_kinds()
+    if kind not in kinds:
+        raise ValueError("unknown fault {!r}; known: {}".format(kind, ", ".join(kinds)))
+    seconds = parse_number("fault time", at, minimum=0.0)
+    return kind, seconds
+
+
+def parse_number(name, text, minimum=None, maximum=None, above=None):
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number (got {text!r})") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{name} must be a finite number (got {text!r})")
+    if above is not None and not value > above:
+        raise ValueError(f"{name} must be above {above} (got {text!r})")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum} (got {text!r})")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum} (got {text!r})")
+    return value
+
+
+def parse_speed(text):
+    return parse_number("speed", text, above=0.0, maximum=MAX_SPEED)
+
+
+def parse_ambient(text):
+    return parse_number("ambient", text, minimum=-40.0, maximum=60.0)
+
+
+class PacedSimulation:
+    """One Simulation, stepped to keep up with `speed` x the wall clock.
+
+    Not thread-safe by itself: the sim:// port guards it with a lock, the server is
+    single-threaded.
+    """
+
+    def __init__(self, speed=1.0, ambient_c=22.0, faults=(), seed=1, clock=time.monotonic):
+        from hal_sim import Simulation  # imported late: only sim users need the simulator
+        # bridge=True: the Simulation passes the firmware's raw serial bytes to serial_out()
+        # (without it, it only parses them into sim.events / sim.replies).
+        self.sim = Simulation(ambient_c=ambient_c, start_ticks_ms=0, seed=seed, record=False,
+                              bridge=True)
+        self.speed = float(speed)
+        self.clock = clock
+        self.tick_s = getattr(self.sim, "tick_ms", 50) / 1000.0
+        self.pending_faults = sorted(faults, key=lambda f: f[1])
+        self.injected = []
+        self._t0 = clock()
+        self._ticks = 0
+        self._repl_echo = b""
+
+    def due_ticks(self):
+        """Ticks the simulation is behind the (accelerated) wall clock."""
+        wall = (self.clock() - self._t0) * self.speed
+        return max(0, int(wall / self.tick_s) - self._ticks)
+
+    def seconds_to_next_tick(self):
+        """Wall seconds until the next tick is due (0 when already behind)."""
+        next_sim = (self._ticks + 1) * self.tick_s
+        return max(0.0, next_sim / self.speed - (self.clock() - self._t0))
+
+    def feed(self, data):
+        """Bytes arriving on the firmware's serial input."""
+        if not data:
+            return
+        if getattr(self.sim, "in_service", False):
+            # The board handed its port to the REPL (`service`), which the simulator does not
+            # model: answer each line with a prompt so that a client can tell what happened.
+            self._repl_echo += b"\r\n>>> " * data.count(b"\n")
+            return
+        self.sim.serial_in(bytes(data))
+
+    def advance(self, max_ticks=MAX_BURST_TICKS):
+        """Step the ticks that are due (at most `max_ticks`); return what the firmware wrote."""
+        n = min(self.due_ticks(), max_ticks)
+        out = bytearray(self._repl_echo)
+        self._repl_echo = b""
+        for _ in range(n):
+            self._inject_due_faults()
+            self.sim.step()
+            self._ticks += 1
+            out += self.sim.serial_out()
+        self._trim_logs()
+        return bytes(out)
+
+    def _trim_logs(self):
+        """The Simulation keeps every event and reply it parsed; a server that runs for hours
+        with telemetry on would grow without bound, so keep only the recent ones."""
+        for name in ("events", "replies", "bad_lines"):
+            log = getattr(self.sim, name, None)
+            if isinstance(log, list) and len(log) > 2 * KEEP_LOG:
+                del log[:-KEEP_LOG]
+
+    def _inject_due_faults(self):
+        while self.pending_faults and self.sim.now_s >= self.pending_faults[0][1]:
+            kind, at = self.pending_faults.pop(0)
+            self.sim.inject(kind)
+            self.injected.append((kind, at))

