@@ -138,7 +138,7 @@ def test_a_raw_client_sees_the_boot_event_first(port):
     import hal_sim  # noqa: F401  (the micropython shim the firmware needs)
     from cushion.limits import FW_VERSION
     assert read_json_line(port) == {"event": "boot", "reset_cause": "power_on",
-                                    "fw": "cushion", "version": FW_VERSION}
+                                    "fw": "cushion", "version": FW_VERSION, "uptime_ms": 0}
 
 
 def test_read_honours_the_timeout():

@@ -85,10 +85,10 @@ class Controller:
         self._telemetry_due = now
         self.service_requested = False
         self._read_inputs()
-        self._send(protocol.event("boot", '"reset_cause": "%s", "fw": "cushion", "version": "%s"'
-                                  % (hal.reset_cause(), limits.FW_VERSION)))
+        self._event("boot", '"reset_cause": "%s", "fw": "cushion", "version": "%s"'
+                    % (hal.reset_cause(), limits.FW_VERSION))
         for name in self.store.corrupt:
-            self._send(protocol.event("store_corrupt", '"file": "%s"' % name))
+            self._event("store_corrupt", '"file": "%s"' % name)
         self.store.corrupt = []
 
     # -- inputs and outputs -------------------------------------------------------------
@@ -129,6 +129,11 @@ class Controller:
     def _send(self, line):
         self.hal.serial_write(line)
 
+    def _event(self, name, body=""):
+        """Send an event stamped with the uptime, so a host can place it in time."""
+        stamp = '"uptime_ms": %d' % (self._uptime_s * 1000 + self._uptime_ms)
+        self._send(protocol.event(name, body + ", " + stamp if body else stamp))
+
     # -- the tick -----------------------------------------------------------------------
 
     def tick(self, now):
@@ -157,10 +162,10 @@ class Controller:
         timer = self.session.update(now)
         if timer == AUTO_OFF:
             self._all_off()
-            self._send(protocol.event("auto_off", '"session_s": %d' % (limits.AUTO_OFF_MS // 1000)))
+            self._event("auto_off", '"session_s": %d' % (limits.AUTO_OFF_MS // 1000))
         elif timer == WARNING:
-            self._send(protocol.event("auto_off_warning", '"remaining_s": %d' % (
-                self.session.remaining_ms(now) // 1000)))
+            self._event("auto_off_warning", '"remaining_s": %d' % (
+                self.session.remaining_ms(now) // 1000))
 
         self.buttons.update(now, hal.buttons())
         if self.buttons.short or self.buttons.long:
@@ -170,8 +175,8 @@ class Controller:
         if self.dose.over_limit():
             if not self.dose_capped:
                 self.dose_capped = True
-                self._send(protocol.event("dose_limit", '"dose_cem43": %s, "capped_to": "low"'
-                                          % protocol.c100_text(self.dose.cem43_x10() * 10)))
+                self._event("dose_limit", '"dose_cem43": %s, "capped_to": "low"'
+                            % protocol.c100_text(self.dose.cem43_x10() * 10))
                 self._save_settings()
             if self.heat.level > limits.HEAT_LOW:
                 self.heat.set_level(limits.HEAT_LOW)
@@ -206,6 +211,7 @@ class Controller:
             self._on_serial(now, n)
         if self.telemetry_ms and hal.ticks_diff(now, self._telemetry_due) >= 0:
             self._telemetry_due = hal.ticks_add(now, self.telemetry_ms)
+            # the status body carries uptime_ms already
             self._send(protocol.event("telemetry", self.status_body(now)))
         if self.service_requested:
             return
@@ -223,8 +229,8 @@ class Controller:
             self.hal.heater_enable(False)
             self.applied_duty = 0
             self.fault_at = now
-        self._send(protocol.event("fault", '"code": "%s", "temp_c": %s, "temp2_c": %s' % (
-            code, protocol.c100_text(self.ta), protocol.c100_text(self.tb))))
+        self._event("fault", '"code": "%s", "temp_c": %s, "temp2_c": %s' % (
+            code, protocol.c100_text(self.ta), protocol.c100_text(self.tb)))
         try:
             self.fault_log = self.store.append_fault({
                 "code": code, "uptime_s": self._uptime_s,
@@ -314,7 +320,7 @@ class Controller:
         if long & BTN_POWER:
             had_fault = self.safety.fault is not None or self.safety.motor_fault is not None
             if had_fault and self.try_clear() is None:
-                self._send(protocol.event("cleared"))
+                self._event("cleared")
         if short & BTN_POWER:
             if self._idle():
                 # a power press starts a session with the remembered preferences

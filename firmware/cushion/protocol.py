@@ -107,12 +107,26 @@ def _peek_id(text):
     return None
 
 
+def _peek_id_bytes(line):
+    """The id of a line that is not clean ASCII, when its `#<digits> ` prefix is."""
+    end = line.find(b" ")
+    if line[:1] != b"#" or end < 2 or end > 7:
+        return None
+    v = 0
+    for b in line[1:end]:
+        if b < 48 or b > 57:
+            return None
+        v = v * 10 + b - 48
+    return v if 1 <= v <= 999999 else None
+
+
 def parse(line):
     """Parse one line (bytes) into (id or None, verb, [args]); raise ProtocolError."""
     for b in line:
         # printable ASCII and tab only: NUL, control bytes and non-UTF-8 never reach a verb
         if b > 126 or (b < 32 and b != 9):
-            raise ProtocolError(BAD_ENCODING, "request must be printable ASCII")
+            raise ProtocolError(BAD_ENCODING, "request must be printable ASCII",
+                                _peek_id_bytes(line))
     text = line.decode()
     req_id = _peek_id(text)
     star = text.rfind("*")
