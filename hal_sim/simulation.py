@@ -36,9 +36,11 @@ def _request_id(line):
         return None
     end = line.find(b" ")
     digits = line[1:end] if end > 0 else b""
-    if digits and digits.isdigit():
-        return int(digits)
-    return None
+    if digits and len(digits) <= 6 and digits.isdigit():
+        v = int(digits)
+        if 1 <= v <= 999999:
+            return v
+    return None  # no valid id: the firmware answers with "id": null
 
 
 class Simulation:

@@ -109,9 +109,11 @@ class Store:
     def take_service_flag(self):
         """True once after `service` asked for it; the flag is gone afterwards."""
         try:
-            if self._fs.read(SERVICE_FLAG) is None:
-                return False
+            flag = self._fs.read(SERVICE_FLAG)
         except OSError:
-            return False  # unreadable: boot normally rather than not at all
+            flag = None  # unreadable: boot normally rather than not at all
+        if flag is None:
+            return False
         self._fs.remove(SERVICE_FLAG)
-        return True
+        # A write cut by power loss leaves an empty file: that was no completed request.
+        return flag == b"1"
