@@ -3,7 +3,12 @@
 Runs every tick before the controller, on the raw readings, independent of the heat
 state machine's opinion of itself. A latched heater fault forces both heater switches
 open (the PWM MOSFET and the cut-off switch) until `clear` succeeds; a motor stall only
-stops the motor. Covers SR-2..SR-6, SR-9 and SR-13 (limits.py holds every number).
+stops the motor. Covers SR-2..SR-6, SR-9 and SR-13 (limits.py holds every number, and
+says which physical figure each one comes from).
+
+The checks judge what the element was really driven with (`applied_duty`, last tick's
+output) and the hotter of the two readings; none of them relies on the heat state
+machine's states, so re-tuning the controller cannot switch one off.
 """
 
 from micropython import const
@@ -25,7 +30,9 @@ FAULT_CODES = (
     HEATER_STUCK_ON, SENSOR_MISMATCH, SUPPLY_HIGH, MOTOR_STALL,
 )
 
-_FULL_DUTY = const(950)
+_HEAT_SHIFT = const(10)  # the stored-heat index keeps 10 extra bits (per-mille << 10)
+_HEAT_FULL = const(1000 << 10)
+_MAX_DT_MS = const(200)  # a late tick counts as at most this much (keeps products small ints)
 
 
 class Supervisor:
@@ -35,25 +42,32 @@ class Supervisor:
         self.motor_fault = None  # latched motor fault code, or None
         self.new_fault = None  # set on the tick a fault latches, for the event
         self.supply_paused = False
+        self._last = 0
+        self._started = False
         self._mismatch_since = 0
         self._mismatching = False
         self._high_since = 0
         self._high = False
-        self._stall_since = 0
-        self._stalling = False
-        # SR-4 window
+        # SR-13: driven time at stall current, undriven time
+        self._stall_ms = 0
+        self._idle_ms = 0
+        # SR-4: progress of the hotter reading while driven hard
         self._rise_armed = False
-        self._rise_from = 0
+        self._rise_since = 0
         self._rise_ref = 0
         # SR-5a
-        self._runaway_since = 0
+        self._reached = False
+        self._last_setpoint = 0
         self._runaway = False
-        self._reached_setpoint = False
-        # SR-5b
-        self._off_since = 0
-        self._was_off = False
-        self._stuck_from = 0
-        self._stuck_ref = 0
+        self._runaway_since = 0
+        # SR-5b: stored-heat index (applied duty, lagged like the element) and the ceiling
+        # the reading may reach in the present off period. After a reset nobody knows what
+        # the element last did: assume it was settled at full power.
+        self._heat_x = _HEAT_FULL
+        self._hot1 = 0  # the hotter reading one and two ticks ago (SR-5b's median of 3)
+        self._hot2 = 0
+        self._off = False
+        self._ceiling = 0
 
     def heater_allowed(self):
         return self.fault is None and not self.supply_paused
@@ -64,10 +78,23 @@ class Supervisor:
             self.new_fault = code
 
     def check(self, now, c12a, c12b, ta, tb, vin_mv, motor_ma, motor_duty, applied_duty,
-              setpoint, holding):
-        """One supervision pass. `applied_duty` is what the heater really got last tick."""
+              setpoint, holding=False):
+        """One supervision pass. `applied_duty` is what the heater really got last tick,
+        `motor_duty` what the motor got. `holding` is accepted for the caller's sake and not
+        used: the supervisor keeps its own record of the pad having reached the set-point."""
         hal = self._hal
         self.new_fault = None
+        if self._started:
+            dt = hal.ticks_diff(now, self._last)
+            if dt < 0:
+                dt = 0
+            elif dt > _MAX_DT_MS:
+                dt = _MAX_DT_MS
+        else:
+            self._started = True
+            dt = 0
+            self._hot1 = self._hot2 = ta if ta > tb else tb
+        self._last = now
         # SR-3 first: an open or shorted sensor makes its temperature meaningless.
         if c12a > limits.SENSOR_OPEN_COUNTS or c12b > limits.SENSOR_OPEN_COUNTS:
             self._latch(SENSOR_OPEN)
@@ -104,43 +131,39 @@ class Supervisor:
             self.supply_paused = False
         # SR-4, SR-5: judged against what the element was really driven with.
         self._check_rise(now, hot, applied_duty, setpoint)
-        self._check_runaway(now, hot, applied_duty, setpoint, holding)
-        self._check_stuck(now, hot, applied_duty, setpoint)
+        self._check_runaway(now, hot, applied_duty, setpoint)
+        self._check_stuck(dt, hot, applied_duty)
         # SR-13: motor stall stops the motor only.
-        if motor_duty > 0 and motor_ma >= limits.MOTOR_STALL_MA:
-            if not self._stalling:
-                self._stalling = True
-                self._stall_since = now
-            elif hal.ticks_diff(now, self._stall_since) >= limits.MOTOR_STALL_MS:
-                if self.motor_fault is None:
-                    self.motor_fault = MOTOR_STALL
-                    self.new_fault = MOTOR_STALL
-        else:
-            self._stalling = False
+        self._check_stall(dt, motor_ma, motor_duty)
 
     def _check_rise(self, now, hot, duty, setpoint):
-        if duty >= limits.HARD_DUTY_PERMILLE and setpoint - hot > limits.NO_RISE_ARM_C100:
+        """SR-4: driven hard well below the set-point, the reading must keep gaining."""
+        if duty >= limits.FULL_DUTY_PERMILLE and setpoint - hot > limits.NO_RISE_ARM_C100:
             if not self._rise_armed:
                 self._rise_armed = True
-                self._rise_from = now
+                self._rise_since = now
                 self._rise_ref = hot
-            elif self._hal.ticks_diff(now, self._rise_from) >= limits.NO_RISE_WINDOW_MS:
-                if hot - self._rise_ref < limits.NO_RISE_MIN_C100:
-                    self._latch(NO_HEAT_RISE)
-                self._rise_from = now
+                return
+            if hot < self._rise_ref:
+                self._rise_ref = hot  # still falling: gains count from the trough
+            elif hot - self._rise_ref >= limits.NO_RISE_MIN_C100:
                 self._rise_ref = hot
+                self._rise_since = now
+            if self._hal.ticks_diff(now, self._rise_since) >= limits.NO_RISE_WINDOW_MS:
+                self._latch(NO_HEAT_RISE)
         else:
             self._rise_armed = False
 
-    def _check_runaway(self, now, hot, duty, setpoint, holding):
-        if not holding or setpoint == 0:
-            self._reached_setpoint = False
-            self._runaway = False
-            return
-        if hot >= setpoint:
-            self._reached_setpoint = True
-        if (self._reached_setpoint and duty >= _FULL_DUTY
-                and hot < setpoint - limits.RUNAWAY_BELOW_C100):
+    def _check_runaway(self, now, hot, duty, setpoint):
+        """SR-5a: having come within NO_RISE_ARM_C100 of the set-point (where SR-4 stops
+        watching), far below it again at full duty."""
+        if setpoint <= 0 or setpoint > self._last_setpoint or self.supply_paused:
+            self._reached = False  # a new, higher target (or heat withheld): reach it first
+        self._last_setpoint = setpoint
+        if setpoint > 0 and setpoint - hot <= limits.NO_RISE_ARM_C100:
+            self._reached = True  # SR-4 watches the approach up to here, SR-5a from here on
+        if (self._reached and duty >= limits.FULL_DUTY_PERMILLE
+                and setpoint - hot > limits.RUNAWAY_BELOW_C100):
             if not self._runaway:
                 self._runaway = True
                 self._runaway_since = now
@@ -149,31 +172,59 @@ class Supervisor:
         else:
             self._runaway = False
 
-    def _check_stuck(self, now, hot, duty, setpoint):
+    def _check_stuck(self, dt, hot, duty):
+        """SR-5b: rising, while commanded off, past what the element's stored heat explains.
+        Judged on the median of the last three hotter readings: a loose sensor contact can
+        glitch for a tick (no pad changes temperature that fast), and a glitch down must not
+        lower the ceiling that the next honest reading is then held to."""
+        a = self._hot1
+        b = self._hot2
+        self._hot2 = a
+        self._hot1 = hot
+        if a > b:
+            a, b = b, a
+        if hot < a:
+            hot = a
+        elif hot > b:
+            hot = b
+        x = self._heat_x
+        d = (duty << _HEAT_SHIFT) - x
+        if d > 0:
+            x += d * dt // limits.STUCK_HEAT_UP_MS
+        else:
+            x += d * dt // limits.STUCK_HEAT_DOWN_MS
+        self._heat_x = x
         if duty > 0:
-            self._was_off = False
+            self._off = False
             return
-        if not self._was_off:
-            self._was_off = True
-            self._off_since = now
-            self._stuck_from = now
-            self._stuck_ref = hot
-            return
-        off_ms = self._hal.ticks_diff(now, self._off_since)
-        if off_ms < limits.STUCK_GRACE_MS:
-            self._stuck_from = now
-            self._stuck_ref = hot
-            return
-        if setpoint > 0 and hot > setpoint + limits.STUCK_ABOVE_C100:
+        c = hot + limits.STUCK_MARGIN_C100 + limits.STUCK_STORED_C100 * (x >> _HEAT_SHIFT) // 1000
+        if not self._off:
+            self._off = True
+            self._ceiling = c
+        elif c < self._ceiling:
+            self._ceiling = c
+        if hot > self._ceiling and hot > limits.STUCK_NOHEAT_C100:
             self._latch(HEATER_STUCK_ON)
-            return
-        if hot < self._stuck_ref:
-            self._stuck_ref = hot
-        if hot - self._stuck_ref >= limits.STUCK_RISE_C100:
-            self._latch(HEATER_STUCK_ON)
-        elif self._hal.ticks_diff(now, self._stuck_from) >= limits.STUCK_WINDOW_MS:
-            self._stuck_from = now
-            self._stuck_ref = hot
+
+    def _check_stall(self, dt, motor_ma, motor_duty):
+        """SR-13: driven for MOTOR_STALL_MS in all at more than a running motor can draw."""
+        if motor_duty > 0:
+            self._idle_ms = 0
+            limit = (limits.MOTOR_STALL_BASE_MA
+                     + limits.MOTOR_STALL_PER_DUTY_MA * motor_duty // 1000)
+            if motor_ma >= limit:
+                self._stall_ms += dt
+                # one event per tick: behind a heater fault latched this tick, it waits one
+                if (self._stall_ms >= limits.MOTOR_STALL_MS and self.motor_fault is None
+                        and self.new_fault is None):
+                    self.motor_fault = MOTOR_STALL
+                    self.new_fault = MOTOR_STALL
+            else:
+                self._stall_ms = 0
+        else:
+            self._idle_ms += dt
+            if self._idle_ms >= limits.MOTOR_STALL_RESET_MS:
+                self._stall_ms = 0
 
     def clear_problem(self, c12a, c12b, ta, tb, vin_mv):
         """Why a clear must be refused now (error code, detail), or None (SR-12)."""
@@ -194,8 +245,8 @@ class Supervisor:
         self.motor_fault = None
         self._mismatching = False
         self._high = False
-        self._stalling = False
+        self._stall_ms = 0
         self._rise_armed = False
         self._runaway = False
-        self._reached_setpoint = False
-        self._was_off = False
+        self._reached = False
+        self._off = False  # the stored-heat index stays: the element's heat is real
