@@ -145,9 +145,6 @@ def test_demo_main_exit_code_follows_its_checks(tmp_path, monkeypatch, demo_run)
     assert demo_mod.main(["--out", str(tmp_path)]) == demo_run[0].exit_code
 
 
-@pytest.mark.xfail(strict=True, reason="firmware bug: the heat button pressed twice while "
-                   "holding at high (high -> off -> low) latches a false heater_stuck_on "
-                   "20 s later (scenarios/lower_level_while_holding.toml)")
 def test_demo_checks_all_pass(demo_run):
     result = demo_run[0]
     assert result.passed, result.report()

@@ -14,13 +14,7 @@ SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 
 # Example scenarios that are meant to fail today, each with the reason its file states.
 # strict xfail: when the firmware is fixed the test turns red and this entry must go.
-KNOWN_FAILING = {
-    "lower_level_while_holding.toml":
-        "firmware bug: lowering the level while holding latches a false heater_stuck_on",
-    "restart_session_on_warm_pad.toml":
-        "firmware bug: a session started on a pad above set-point + 2 C latches "
-        "heater_stuck_on at once",
-}
+KNOWN_FAILING: dict[str, str] = {}
 
 BASE = {"name": "t", "ambient_c": 22.0, "duration_s": 100, "expect": [{"max_pad_c": 50}]}
 
