@@ -140,6 +140,9 @@ def table_text(res, verdicts):
     for k in ("alloc_per_tick_bytes", "heap_after_init_bytes", "peak_heap_bytes",
               "min_heapsize_kb", "mpy_total_bytes", "tick_us_median"):
         lines.append("| micropython %s | %s |" % (k, _f(mp[k])))
+    lines.append("| micropython alloc per tick holding at high, with the dose saved every "
+                 "equivalent minute (bytes, average) | %s |"
+                 % _f(res["extra"]["vm"].get("alloc_per_tick_with_dose_saves_bytes")))
     lines.append("| micropython sim core share of the heap (bytes) | %s |"
                  % _f(res["extra"]["vm"].get("sim_core_heap_bytes")))
     lines.append("| cushion --help (s, median of 5) | %s |" % _f(cli["help_s"]))
