@@ -29,7 +29,7 @@ PYTEST_WORKERS ?= 2
 PYTEST_ARGS    ?=
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-.PHONY: setup lint fix typecheck mpy test test-full demo bench flash _need-port clean distclean
+.PHONY: setup lint fix typecheck mpy test test-full test-slow demo bench flash _need-port clean distclean
 
 setup: $(VENV_STAMP) $(NODE_STAMP) $(TYPINGS_STAMP) $(ESP32_STAMP)
 
@@ -74,6 +74,11 @@ test: setup lint typecheck mpy
 
 test-full: setup lint typecheck mpy
 	$(PYTEST) -m ""
+
+# Only the tests marked slow (the whole fault matrix, long property and fuzz runs); CI runs
+# them after `make test`, which keeps the README's command quick.
+test-slow: setup
+	$(PYTEST) -m slow
 
 demo: setup
 	$(BIN)/python -m hal_sim.demo
