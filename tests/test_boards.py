@@ -340,9 +340,9 @@ def test_make_hal_picks_the_board_by_platform(tmp_path):
     script = f"""
 import json, sys
 import board_check, machine
-import boards, boards.pico, boards.esp32
+import boards, boards.base, boards.pico, boards.esp32
 from boards.storage import DirStorage
-for mod in (boards.pico, boards.esp32):
+for mod in (boards.base, boards.pico, boards.esp32):
     mod.time = board_check.FakeTime()
     mod.micropython = board_check.FakeMicropython()
     mod.DirStorage = lambda path: DirStorage({str(tmp_path)!r} + path)

@@ -22,16 +22,11 @@ PWM: LEDC; each frequency gets its own timer, so heater and motor never share on
 # pyright: reportAttributeAccessIssue=false
 # (firmware/ is type-checked against the rp2 stubs, whose ADC has no ESP32 read_uv.)
 
-import select
-import sys
-import time
-
 import machine
-import micropython
-from machine import ADC, PWM, Pin
+from machine import ADC, Pin
 from micropython import const
 
-from boards.storage import DirStorage
+from boards.base import MachineBoard
 
 # ---- pin map (GPIO numbers) ------------------------------------------------------------
 # Power outputs: driven off first thing in Board().
@@ -65,15 +60,6 @@ MOTOR_PWM_HZ = const(20_000)  # above hearing; LEDC still has 11 bits of duty th
 SATURATION_UV = const(3_100_000)  # ATTN_11DB ceiling (datasheet: about 3.1 V)
 
 
-def _duty_u16(permille):
-    """Per-mille duty, clamped to 0..1000, as a duty_u16 value (never above 65535)."""
-    if permille <= 0:
-        return 0
-    if permille >= 1000:
-        return 65535
-    return permille * 65535 // 1000
-
-
 def _uv_to_u16(uv):
     """Microvolts -> read_u16 counts of a 3.3 V ADC, in small ints (no bignum)."""
     if uv >= SATURATION_UV:
@@ -91,106 +77,27 @@ def _adc(gpio):
     return adc
 
 
-class Board:
+class Board(MachineBoard):
     """The HAL for one ESP32 DevKitC. ``stdin``/``stdout``/``poll`` are for tests only."""
 
     name = "esp32"
 
     def __init__(self, stdin=None, stdout=None, poll=None):
         # SR-1 boot safe: the power outputs go off before anything else can fail.
-        self._cutoff = Pin(HEATER_CUTOFF_PIN, Pin.OUT, value=0)
-        self._heater = PWM(Pin(HEATER_PWM_PIN, Pin.OUT, value=0), freq=HEATER_PWM_HZ, duty_u16=0)
-        self._motor = PWM(Pin(MOTOR_PWM_PIN, Pin.OUT, value=0), freq=MOTOR_PWM_HZ, duty_u16=0)
-        self._motor_dir = Pin(MOTOR_DIR_PIN, Pin.OUT, value=0)
-        self._cutoff_closed = False
-        self._heater_duty = 0
-        self._motor_duty = 0
-        self._motor_level = 0
-
-        # A stray 0x03 on the serial line must not raise KeyboardInterrupt in the loop.
-        micropython.kbd_intr(-1)
-
-        self._leds = (
-            Pin(LED_SESSION_PIN, Pin.OUT, value=0),
-            Pin(LED_HEAT_LOW_PIN, Pin.OUT, value=0),
-            Pin(LED_HEAT_MEDIUM_PIN, Pin.OUT, value=0),
-            Pin(LED_HEAT_HIGH_PIN, Pin.OUT, value=0),
-            Pin(LED_MASSAGE_PIN, Pin.OUT, value=0),
-            Pin(LED_FAULT_PIN, Pin.OUT, value=0),
+        self._init_power(HEATER_CUTOFF_PIN, HEATER_PWM_PIN, HEATER_PWM_HZ, MOTOR_PWM_PIN,
+                         MOTOR_PWM_HZ, MOTOR_DIR_PIN)
+        self._init_panel(
+            (LED_SESSION_PIN, LED_HEAT_LOW_PIN, LED_HEAT_MEDIUM_PIN, LED_HEAT_HIGH_PIN,
+             LED_MASSAGE_PIN, LED_FAULT_PIN),
+            (BUTTON_POWER_PIN, BUTTON_HEAT_PIN, BUTTON_MASSAGE_PIN),
         )
-        self._led_mask = 0
-
-        self._btn_power = Pin(BUTTON_POWER_PIN, Pin.IN, Pin.PULL_UP)
-        self._btn_heat = Pin(BUTTON_HEAT_PIN, Pin.IN, Pin.PULL_UP)
-        self._btn_massage = Pin(BUTTON_MASSAGE_PIN, Pin.IN, Pin.PULL_UP)
 
         self._therms = (_adc(THERM_A_PIN), _adc(THERM_B_PIN))
         self._vin = _adc(VIN_PIN)
         self._motor_current = _adc(MOTOR_CURRENT_PIN)
 
-        # UART0 through the USB bridge is the REPL's stdin/stdout. Poll object registered
-        # once; one spare byte buffer so a read allocates nothing.
-        self._stdin = stdin if stdin is not None else sys.stdin.buffer
-        self._stdout = stdout if stdout is not None else sys.stdout.buffer
-        self._poll = poll if poll is not None else select.poll()
-        self._poll.register(self._stdin, select.POLLIN)
-        self._byte = bytearray(1)
-
-        self._wdt = None
-        self.storage = DirStorage("/data")
-
-        # Plain functions as instance attributes: calling them binds nothing.
-        self.ticks_ms = time.ticks_ms
-        self.ticks_diff = time.ticks_diff
-        self.ticks_add = time.ticks_add
-        self.sleep_ms = time.sleep_ms
-
-    # ---- outputs -----------------------------------------------------------------------
-    def heater_pwm(self, permille):
-        duty = _duty_u16(permille)
-        if duty != self._heater_duty:
-            self._heater.duty_u16(duty)
-            self._heater_duty = duty
-
-    def heater_enable(self, on):
-        if bool(on) != self._cutoff_closed:
-            self._cutoff.value(1 if on else 0)
-            self._cutoff_closed = bool(on)
-
-    def motor(self, permille, direction):
-        duty = _duty_u16(permille)
-        level = 1 if direction > 0 else 0
-        if level != self._motor_level:
-            # Never flip the phase with the bridge driving: stop, flip, then drive again.
-            if self._motor_duty:
-                self._motor.duty_u16(0)
-                self._motor_duty = 0
-            self._motor_dir.value(level)
-            self._motor_level = level
-        if duty != self._motor_duty:
-            self._motor.duty_u16(duty)
-            self._motor_duty = duty
-
-    def leds(self, mask):
-        mask &= 0x3F
-        changed = mask ^ self._led_mask
-        if not changed:
-            return
-        self._led_mask = mask
-        bit = 1
-        for led in self._leds:
-            if changed & bit:
-                led.value(1 if mask & bit else 0)
-            bit <<= 1
-
-    def _outputs_off(self):
-        # Unconditional writes: do not trust the cached state here.
-        self._heater.duty_u16(0)
-        self._cutoff.value(0)
-        self._motor.duty_u16(0)
-        self._heater_duty = 0
-        self._cutoff_closed = False
-        self._motor_duty = 0
+        # UART0 through the USB bridge is the REPL's stdin/stdout.
+        self._init_serial(stdin, stdout, poll)
 
     # ---- inputs ------------------------------------------------------------------------
     def read_temp(self, index):
@@ -202,55 +109,7 @@ class Board:
     def read_motor_current(self):
         return _uv_to_u16(self._motor_current.read_uv())
 
-    def buttons(self):
-        mask = 0
-        if not self._btn_power.value():
-            mask |= 1
-        if not self._btn_heat.value():
-            mask |= 2
-        if not self._btn_massage.value():
-            mask |= 4
-        return mask
-
-    # ---- serial ------------------------------------------------------------------------
-    def serial_readinto(self, buf):
-        # stdin.buffer.read(n) blocks until n bytes came, so: one byte per "readable" poll.
-        # ipoll() hands back the poll object itself as the iterator and reuses one result
-        # tuple: nothing is allocated (poll() would build a list on every call).
-        n = 0
-        size = len(buf)
-        while n < size:
-            for _ in self._poll.ipoll(0):
-                break
-            else:
-                return n  # nothing waiting
-            # MicroPython's stdin.buffer has readinto; typeshed's BinaryIO does not.
-            if not self._stdin.readinto(self._byte):  # pyright: ignore[reportAttributeAccessIssue]
-                return n  # end of stream (tests; never on the board)
-            buf[n] = self._byte[0]
-            n += 1
-        return n
-
-    def serial_write(self, data):
-        self._stdout.write(data)
-
-    # ---- watchdog and reset ------------------------------------------------------------
-    def wdt_start(self, timeout_ms):
-        """Start the watchdog. It can never be stopped.
-
-        Only the first call creates it; later calls just feed it.
-        """
-        if self._wdt is None:
-            if timeout_ms < 1:
-                raise ValueError("watchdog timeout")
-            self._wdt = machine.WDT(timeout=timeout_ms)
-        else:
-            self._wdt.feed()
-
-    def wdt_feed(self):
-        if self._wdt is not None:
-            self._wdt.feed()
-
+    # ---- reset cause ----------------------------------------------------------------
     def reset_cause(self):
         """"power_on", "watchdog", "soft" or "unknown".
 
@@ -268,14 +127,3 @@ class Board:
         if cause == machine.HARD_RESET or cause == machine.SOFT_RESET:
             return "soft"
         return "unknown"  # DEEPSLEEP_RESET (never used) or unknown
-
-    def reset(self):
-        machine.reset()
-
-    def enter_service(self):
-        """Hand the port to the REPL: outputs off (again) and Ctrl-C back on.
-
-        The caller then returns from main.py so the REPL (and mpremote) get the port.
-        """
-        self._outputs_off()
-        micropython.kbd_intr(3)

@@ -4,7 +4,8 @@ Runs in the MicroPython unix port (the requirement) and in CPython (quicker to i
 ``tests/test_boards.py`` runs it and checks the report. sys.path must hold this directory
 (the stand-in ``machine``) and ``firmware/``.
 
-    board_report("pico" | "esp32", tmp_dir)  -> dict
+    board_report("pico" | "esp32", tmp_dir)  -> dict  (stand-ins patched into the board
+                                                module and boards.base)
     storage_report(dir)                      -> dict  (DirStorage on the host file system)
     vfs_report()                             -> dict  (VM only: littlefs2 and FAT in RAM)
 
@@ -188,9 +189,15 @@ def board_report(board, tmp_dir):
         storage_paths.append(path)
         return DirStorage(tmp_dir + path)
 
-    mod.time = FakeTime()
-    mod.micropython = FakeMicropython()
-    mod.DirStorage = make_storage
+    # The shared HAL (boards.base) and the board module each get the stand-ins.
+    import boards.base as base
+
+    fake_time = FakeTime()
+    fake_micropython = FakeMicropython()
+    for m in (base, mod):
+        m.time = fake_time
+        m.micropython = fake_micropython
+        m.DirStorage = make_storage
 
     if IS_MICROPYTHON:
         serial_in = FakeSerialIn()
