@@ -5,17 +5,16 @@ outputs -> serial -> watchdog. Every hardware touch goes through the HAL; a stea
 (no serial traffic, telemetry off) allocates nothing.
 """
 
-import json
 
 from micropython import const
 
-from cushion import limits, protocol, thermistor
+from cushion import commands, limits, protocol, thermistor
 from cushion.buttons import HEAT as BTN_HEAT
 from cushion.buttons import MASSAGE as BTN_MASSAGE
 from cushion.buttons import POWER as BTN_POWER
 from cushion.buttons import Buttons
 from cushion.dose import ThermalDose
-from cushion.heat import HOLDING, STATE_NAMES, HeatControl
+from cushion.heat import HOLDING, HeatControl
 from cushion.safety import FAULT_CODES, Supervisor
 from cushion.session import AUTO_OFF, WARNING, SessionTimer
 from cushion.store import Store
@@ -28,23 +27,6 @@ _LED_SESSION = const(1)
 _LED_HEAT = (0, 2, 4, 8)
 _LED_MASSAGE = const(16)
 _LED_FAULT = const(32)
-
-_HELP = ("status info heat massage stop clear faults telemetry service help")
-
-
-def _level_index(name):
-    for i in range(4):
-        if limits.LEVEL_NAMES[i] == name:
-            return i
-    return -1
-
-
-def _mode_index(name):
-    for i in range(5):
-        if MODE_NAMES[i] == name:
-            return i
-    return -1
-
 
 class Controller:
     def __init__(self, hal, board_name="unknown"):
@@ -69,7 +51,7 @@ class Controller:
         self._dose_saved_at = hal.ticks_ms()
         self.buttons = Buttons(hal)
         self.reader = protocol.LineReader()
-        self._rx = bytearray(_RX_CHUNK)
+        self.rx_buf = bytearray(_RX_CHUNK)
         now = hal.ticks_ms()
         self._last = now
         self._uptime_s = 0
@@ -82,7 +64,7 @@ class Controller:
         self.motor_duty = 0
         self.fault_at = now
         self.telemetry_ms = 0  # 0 = off
-        self._telemetry_due = now
+        self.telemetry_due = now
         self.service_requested = False
         self._read_inputs()
         self._event("boot", '"reset_cause": "%s", "fw": "cushion", "version": "%s"'
@@ -126,13 +108,16 @@ class Controller:
         self.applied_duty = 0
         self.motor_duty = 0
 
-    def _send(self, line):
+    def send(self, line):
         self.hal.serial_write(line)
+
+    def uptime_ms(self):
+        return self._uptime_s * 1000 + self._uptime_ms
 
     def _event(self, name, body=""):
         """Send an event stamped with the uptime, so a host can place it in time."""
-        stamp = '"uptime_ms": %d' % (self._uptime_s * 1000 + self._uptime_ms)
-        self._send(protocol.event(name, body + ", " + stamp if body else stamp))
+        stamp = '"uptime_ms": %d' % self.uptime_ms()
+        self.send(protocol.event(name, body + ", " + stamp if body else stamp))
 
     # -- the tick -----------------------------------------------------------------------
 
@@ -161,7 +146,7 @@ class Controller:
 
         timer = self.session.update(now)
         if timer == AUTO_OFF:
-            self._all_off()
+            self.all_off()
             self._event("auto_off", '"session_s": %d' % (limits.AUTO_OFF_MS // 1000))
         elif timer == WARNING:
             self._event("auto_off_warning", '"remaining_s": %d' % (
@@ -206,13 +191,13 @@ class Controller:
         self.motor_duty = motor
         hal.leds(self._led_mask(now))
 
-        n = hal.serial_readinto(self._rx)
+        n = hal.serial_readinto(self.rx_buf)
         if n:
-            self._on_serial(now, n)
-        if self.telemetry_ms and hal.ticks_diff(now, self._telemetry_due) >= 0:
-            self._telemetry_due = hal.ticks_add(now, self.telemetry_ms)
+            commands.on_serial(self, now, n)
+        if self.telemetry_ms and hal.ticks_diff(now, self.telemetry_due) >= 0:
+            self.telemetry_due = hal.ticks_add(now, self.telemetry_ms)
             # the status body carries uptime_ms already
-            self._send(protocol.event("telemetry", self.status_body(now)))
+            self.send(protocol.event("telemetry", commands.status_body(self, now)))
         if self.service_requested:
             return
         # SR-10: fed only here, after the supervisor ran on this tick's readings.
@@ -239,7 +224,7 @@ class Controller:
             pass  # a full or failing flash must not stop the cut-off; the event went out
         self._end_session_if_idle()
 
-    def _all_off(self):
+    def all_off(self):
         if self.heat.state != 3:  # keep HELD_OFF visible while a fault is latched
             self.heat.off()
         self.vib.off()
@@ -328,7 +313,7 @@ class Controller:
                 if self.vib.mode == MODE_OFF:
                     self.set_massage(now, self.settings["massage"], self.vib.intensity)
             else:
-                self._all_off()
+                self.all_off()
         if short & BTN_HEAT:
             nxt = self.heat.level + 1
             if nxt > limits.HEAT_HIGH or (self.dose_capped and nxt > limits.HEAT_LOW):
@@ -366,165 +351,3 @@ class Controller:
             if phase < n * 300 and phase % 300 < 150:
                 mask |= _LED_FAULT
         return mask
-
-    # -- serial -------------------------------------------------------------------------
-
-    def _on_serial(self, now, n):
-        rx = self._rx
-        reader = self.reader
-        for i in range(n):
-            line = reader.push(rx[i])
-            if line is None:
-                continue
-            if line is protocol.LineReader.TOO_LONG:
-                self._send(protocol.error(None, protocol.LINE_TOO_LONG,
-                                          "requests are at most %d bytes" % limits.LINE_MAX))
-                continue
-            try:
-                req_id, verb, args = protocol.parse(line)
-                self._send(self.handle(now, req_id, verb, args))
-            except protocol.ProtocolError as e:
-                self._send(protocol.error(e.req_id, e.code, e.detail))
-            if self.service_requested:
-                break
-
-    def status_body(self, now):
-        s = self.safety
-        fault = s.fault if s.fault is not None else s.motor_fault
-        if fault is not None:
-            state = "fault"
-        elif self.session.active:
-            state = "active"
-        else:
-            state = "idle"
-        vin = self.vin_mv
-        return ('"state": "%s", "heat": "%s", "heat_state": "%s", "massage": "%s", '
-                '"intensity": %d, "temp_c": %s, "temp2_c": %s, "setpoint_c": %s, '
-                '"heater_pct": %d, "motor_pct": %d, "remaining_s": %d, "vin": %d.%02d, '
-                '"supply_paused": %s, "fault": %s, "dose_cem43": %s, "dose_capped": %s, '
-                '"uptime_ms": %d' % (
-                    state, limits.LEVEL_NAMES[self.heat.level], STATE_NAMES[self.heat.state],
-                    MODE_NAMES[self.vib.mode], self.vib.intensity,
-                    protocol.c100_text(self.ta), protocol.c100_text(self.tb),
-                    protocol.c100_text(self.heat.setpoint), self.applied_duty // 10,
-                    self.motor_duty // 10, (self.session.remaining_ms(now) + 999) // 1000,
-                    vin // 1000, (vin % 1000) // 10,
-                    "true" if s.supply_paused else "false",
-                    "null" if fault is None else '"%s"' % fault,
-                    protocol.c100_text(self.dose.cem43_x10() * 10),
-                    "true" if self.dose_capped else "false",
-                    self._uptime_s * 1000 + self._uptime_ms))
-
-    def handle(self, now, req_id, verb, args):
-        """One parsed request to one reply line (bytes)."""
-        nargs = len(args)
-        if verb == "status" and nargs == 0:
-            return protocol.ok(req_id, self.status_body(now))
-        if verb == "info" and nargs == 0:
-            return protocol.ok(req_id, (
-                '"fw": "cushion", "version": "%s", "board": "%s", "protocol": 1, '
-                '"levels_c": {"low": 38.0, "medium": 42.0, "high": 45.0}, '
-                '"auto_off_s": %d, "line_max": %d' % (
-                    limits.FW_VERSION, self.board_name, limits.AUTO_OFF_MS // 1000,
-                    limits.LINE_MAX)))
-        if verb == "heat":
-            level = _level_index(args[0].lower()) if nargs == 1 else -1
-            if level < 0:
-                raise protocol.ProtocolError(protocol.BAD_ARGUMENT,
-                                             "usage: heat off|low|medium|high", req_id)
-            problem = self.set_heat(now, level)
-            if problem is not None:
-                raise protocol.ProtocolError(problem[0], problem[1], req_id)
-            return protocol.ok(req_id, '"heat": "%s", "capped": %s' % (
-                limits.LEVEL_NAMES[self.heat.level],
-                "true" if level != self.heat.level else "false"))
-        if verb == "massage":
-            mode = _mode_index(args[0].lower()) if 1 <= nargs <= 2 else -1
-            intensity = self.vib.intensity
-            if mode >= 0 and nargs == 2:
-                a = args[1]
-                intensity = int(a) if len(a) == 1 and a in "123" else -1
-            if mode < 0 or intensity < 0:
-                raise protocol.ProtocolError(
-                    protocol.BAD_ARGUMENT,
-                    "usage: massage off|continuous|pulse|wave|knead [1-3]", req_id)
-            problem = self.set_massage(now, mode, intensity)
-            if problem is not None:
-                raise protocol.ProtocolError(problem[0], problem[1], req_id)
-            return protocol.ok(req_id, '"massage": "%s", "intensity": %d' % (
-                MODE_NAMES[self.vib.mode], self.vib.intensity))
-        if verb == "stop" and nargs == 0:
-            self._all_off()
-            return protocol.ok(req_id)
-        if verb == "clear" and nargs == 0:
-            problem = self.try_clear()
-            if problem is not None:
-                raise protocol.ProtocolError(problem[0], problem[1], req_id)
-            return protocol.ok(req_id)
-        if verb == "faults" and nargs == 0:
-            return protocol.ok(req_id, self._faults_body())
-        if verb == "telemetry":
-            return self._telemetry(now, req_id, args)
-        if verb == "service" and nargs == 0:
-            return self._service(req_id)
-        if verb == "help" and nargs == 0:
-            return protocol.ok(req_id, '"verbs": "%s"' % _HELP)
-        if verb in ("status", "info", "stop", "clear", "faults", "service", "help"):
-            raise protocol.ProtocolError(protocol.BAD_ARGUMENT,
-                                         "%s takes no arguments" % verb, req_id)
-        raise protocol.ProtocolError(protocol.UNKNOWN_COMMAND,
-                                     "unknown verb; try help", req_id)
-
-    def _faults_body(self):
-        s = self.safety
-        active = []
-        if s.fault is not None:
-            active.append('"%s"' % s.fault)
-        if s.motor_fault is not None:
-            active.append('"%s"' % s.motor_fault)
-        entries = []
-        for e in self.fault_log:
-            # the log passed its checksum, but its fields are still checked before use
-            code = e.get("code")
-            up = e.get("uptime_s")
-            temp = e.get("temp_c100")
-            entries.append('{"code": %s, "uptime_s": %d, "temp_c": %s}' % (
-                json.dumps(code if isinstance(code, str) else "?"),
-                up if isinstance(up, int) else 0,
-                protocol.c100_text(temp) if isinstance(temp, int) else "null"))
-        return '"active": [%s], "log": [%s]' % (", ".join(active), ", ".join(entries))
-
-    def _telemetry(self, now, req_id, args):
-        nargs = len(args)
-        usage = "usage: telemetry on|off [period_ms %d..%d]" % (
-            limits.TELEMETRY_MIN_MS, limits.TELEMETRY_MAX_MS)
-        if nargs == 0 or nargs > 2:
-            raise protocol.ProtocolError(protocol.BAD_ARGUMENT, usage, req_id)
-        what = args[0].lower()
-        if what == "off" and nargs == 1:
-            self.telemetry_ms = 0
-            return protocol.ok(req_id, '"telemetry": "off"')
-        if what != "on":
-            raise protocol.ProtocolError(protocol.BAD_ARGUMENT, usage, req_id)
-        period = limits.TELEMETRY_DEFAULT_MS
-        if nargs == 2:
-            a = args[1]
-            if not a.isdigit() or len(a) > 6:
-                raise protocol.ProtocolError(protocol.BAD_ARGUMENT, usage, req_id)
-            period = int(a)
-            if period < limits.TELEMETRY_MIN_MS or period > limits.TELEMETRY_MAX_MS:
-                raise protocol.ProtocolError(protocol.BAD_ARGUMENT, usage, req_id)
-        self.telemetry_ms = period
-        self._telemetry_due = now
-        return protocol.ok(req_id, '"telemetry": "on", "period_ms": %d' % period)
-
-    def _service(self, req_id):
-        """Outputs off, leave a one-shot flag, reply, then reset (DESIGN section 10)."""
-        self._all_off()
-        self.outputs_off()
-        try:
-            self.store.set_service_flag()
-        except OSError:
-            return protocol.error(req_id, "storage_error", "could not write the service flag")
-        self.service_requested = True
-        return protocol.ok(req_id, '"service": "resetting into the REPL"')
