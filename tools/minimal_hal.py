@@ -87,3 +87,25 @@ class Hal:
 
     def enter_service(self):
         pass
+
+
+def run_ticks(ctl, hal, n):
+    """n ticks of 50 ms on the virtual clock."""
+    t = hal.t
+    for _ in range(n):
+        t = hal.ticks_add(t, 50)
+        hal.t = t
+        ctl.tick(t)
+
+
+def alloc_over(ctl, hal, n):
+    """Bytes the heap grew by over n ticks, with the collector off so nothing is hidden."""
+    import gc
+
+    gc.collect()
+    gc.disable()
+    before = gc.mem_alloc()
+    run_ticks(ctl, hal, n)
+    after = gc.mem_alloc()
+    gc.enable()
+    return after - before
