@@ -14,7 +14,7 @@ from cushion.buttons import MASSAGE as BTN_MASSAGE
 from cushion.buttons import POWER as BTN_POWER
 from cushion.buttons import Buttons
 from cushion.dose import ThermalDose
-from cushion.heat import HOLDING, HeatControl
+from cushion.heat import HELD_OFF, HeatControl
 from cushion.safety import FAULT_CODES, Supervisor
 from cushion.session import AUTO_OFF, WARNING, SessionTimer
 from cushion.store import Store
@@ -138,9 +138,8 @@ class Controller:
         self._read_inputs()
         hot = self.hot_c100()
         safety = self.safety
-        safety.check(now, self.c12a, self.c12b, self.ta, self.tb, self.vin_mv, self.motor_ma,
-                     self.motor_duty, self.applied_duty, self.heat.setpoint,
-                     self.heat.state == HOLDING)
+        safety.check(now, dt, self.c12a, self.c12b, self.ta, self.tb, self.vin_mv,
+                     self.motor_ma, self.motor_duty, self.applied_duty, self.heat.setpoint)
         if safety.new_fault is not None:
             self._on_fault(now, safety.new_fault)
 
@@ -210,6 +209,7 @@ class Controller:
             self.vib.off()
         else:
             self.heat.hold_off()
+            # open both switches now, before the fault-log write below (tens of ms on flash)
             self.hal.heater_pwm(0)
             self.hal.heater_enable(False)
             self.applied_duty = 0
@@ -225,7 +225,7 @@ class Controller:
         self._end_session_if_idle()
 
     def all_off(self):
-        if self.heat.state != 3:  # keep HELD_OFF visible while a fault is latched
+        if self.heat.state != HELD_OFF:  # keep it visible while a fault is latched
             self.heat.off()
         self.vib.off()
         self.session.end()

@@ -42,7 +42,6 @@ class Supervisor:
         self.motor_fault = None  # latched motor fault code, or None
         self.new_fault = None  # set on the tick a fault latches, for the event
         self.supply_paused = False
-        self._last = 0
         self._started = False
         self._mismatch_since = 0
         self._mismatching = False
@@ -77,24 +76,18 @@ class Supervisor:
             self.fault = code
             self.new_fault = code
 
-    def check(self, now, c12a, c12b, ta, tb, vin_mv, motor_ma, motor_duty, applied_duty,
-              setpoint, holding=False):
-        """One supervision pass. `applied_duty` is what the heater really got last tick,
-        `motor_duty` what the motor got. `holding` is accepted for the caller's sake and not
-        used: the supervisor keeps its own record of the pad having reached the set-point."""
+    def check(self, now, dt, c12a, c12b, ta, tb, vin_mv, motor_ma, motor_duty, applied_duty,
+              setpoint):
+        """One supervision pass, dt ms after the last. `applied_duty` is what the heater
+        really got last tick, `motor_duty` what the motor got."""
         hal = self._hal
         self.new_fault = None
-        if self._started:
-            dt = hal.ticks_diff(now, self._last)
-            if dt < 0:
-                dt = 0
-            elif dt > _MAX_DT_MS:
-                dt = _MAX_DT_MS
-        else:
+        if dt > _MAX_DT_MS:
+            dt = _MAX_DT_MS
+        if not self._started:
             self._started = True
             dt = 0
             self._hot1 = self._hot2 = ta if ta > tb else tb
-        self._last = now
         # SR-3 first: an open or shorted sensor makes its temperature meaningless.
         if c12a > limits.SENSOR_OPEN_COUNTS or c12b > limits.SENSOR_OPEN_COUNTS:
             self._latch(SENSOR_OPEN)

@@ -546,9 +546,9 @@ def test_sr13_high_current_with_the_motor_off_is_not_a_stall():
 def test_supervisor_latches_the_first_fault_only():
     hal = FakeHAL()
     s = Supervisor(hal)
-    s.check(0, 0, 2048, 11000, 2500, 12000, 0, 0, 0, 0, False)
+    s.check(0, 0, 0, 2048, 11000, 2500, 12000, 0, 0, 0, 0)
     assert s.fault == "sensor_short" and s.new_fault == "sensor_short"
-    s.check(50, 4095, 2048, -9000, 2500, 12000, 0, 0, 0, 0, False)
+    s.check(50, 50, 4095, 2048, -9000, 2500, 12000, 0, 0, 0, 0)
     assert s.fault == "sensor_short" and s.new_fault is None
     assert not s.heater_allowed()
 
