@@ -1,0 +1,30 @@
+"""The names the firmware puts on the wire, each written once.
+
+The controller needs these on the board (the status body, the blink code, the fault log),
+so they live in this small module; firmware/cushion/schema.py adds the host-side schema
+(status fields, events and their fields, injectable faults) on top of it and never ships
+to the board's heap.
+"""
+
+# Indices are the firmware's integers: heat level 0..3, massage mode 0..4, heat state 0..3.
+LEVEL_NAMES = ("off", "low", "medium", "high")
+MODE_NAMES = ("off", "continuous", "pulse", "wave", "knead")
+HEAT_STATE_NAMES = ("off", "warming", "holding", "fault")
+# The controller's state: exactly one of these (a latched fault wins over a session).
+STATE_NAMES = ("idle", "active", "fault")
+
+OVERHEAT = "overheat"
+SENSOR_OPEN = "sensor_open"
+SENSOR_SHORT = "sensor_short"
+NO_HEAT_RISE = "no_heat_rise"
+THERMAL_RUNAWAY = "thermal_runaway"
+HEATER_STUCK_ON = "heater_stuck_on"
+SENSOR_MISMATCH = "sensor_mismatch"
+SUPPLY_HIGH = "supply_high"
+MOTOR_STALL = "motor_stall"
+# The order numbers the LED blink code (code N blinks N times): append, never reorder.
+FAULT_CODES = (
+    OVERHEAT, SENSOR_OPEN, SENSOR_SHORT, NO_HEAT_RISE, THERMAL_RUNAWAY,
+    HEATER_STUCK_ON, SENSOR_MISMATCH, SUPPLY_HIGH, MOTOR_STALL,
+)
+MOTOR_FAULTS = (MOTOR_STALL,)
