@@ -101,7 +101,7 @@ class VirtualBoard:
     def leds(self, mask):
         self.led_mask = mask
 
-    def all_off(self):
+    def outputs_off(self):
         self.heater_permille = 0
         self.heater_enabled = False
         self.motor_permille = 0

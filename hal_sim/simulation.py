@@ -125,7 +125,7 @@ class Simulation:
             self.active_faults.remove("loop_hang")
         if self.ctl is not None or cause != "power_on" or self._ms:
             self.resets.append((self.now_s, cause))
-        board.all_off()
+        board.outputs_off()
         board.cause = cause
         board.reset_requested = False
         board.wdt_timeout_ms = 0
@@ -315,9 +315,9 @@ class Simulation:
         from cushion.limits import LEVEL_NAMES
         from cushion.vibration import MODE_NAMES
         s = ctl.safety
-        fault = s.fault if s.fault is not None else s.motor_fault
+        fault = s.active_fault()
         return {
-            "state": "fault" if fault else ("active" if ctl.session.active else "idle"),
+            "state": ctl.state(),
             "heat": LEVEL_NAMES[ctl.heat.level], "heat_state": STATE_NAMES[ctl.heat.state],
             "massage": MODE_NAMES[ctl.vib.mode], "fault": fault,
             "supply_paused": s.supply_paused, "session": ctl.session.active,

@@ -52,6 +52,9 @@ class Hal:
     def motor(self, p, d):
         pass
 
+    def outputs_off(self):
+        pass
+
     def read_temp(self, i):
         return self.temp
 

@@ -122,7 +122,8 @@ class MachineBoard:
                 led.value(1 if mask & bit else 0)
             bit <<= 1
 
-    def _outputs_off(self):
+    def outputs_off(self):
+        """Heater MOSFET, cut-off and motor off (the HAL's one "outputs off")."""
         # Unconditional writes: do not trust the cached state here.
         self._heater.duty_u16(0)
         self._cutoff.value(0)
@@ -191,5 +192,5 @@ class MachineBoard:
 
         The caller then returns from main.py so the REPL (and mpremote) get the port.
         """
-        self._outputs_off()
+        self.outputs_off()
         micropython.kbd_intr(3)

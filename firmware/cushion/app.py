@@ -13,15 +13,9 @@ from cushion.controller import Controller
 from cushion.store import Store
 
 
-def outputs_off(hal):
-    hal.heater_pwm(0)
-    hal.heater_enable(False)
-    hal.motor(0, 1)
-
-
 def start(hal):
     """Boot: the Controller with its watchdog running, or None for a service boot."""
-    outputs_off(hal)
+    hal.outputs_off()
     if Store(hal.storage).take_service_flag():
         return None
     ctl = Controller(hal, getattr(hal, "name", "unknown"))
@@ -58,11 +52,11 @@ def run(hal, ctl):
             else:
                 due = hal.ticks_ms()  # overran: start again rather than burst to catch up
     except BaseException as err:
-        outputs_off(hal)
+        hal.outputs_off()
         log_crash(hal, err)
         raise
     finally:
-        outputs_off(hal)
+        hal.outputs_off()
 
 
 def main(make_hal):
@@ -70,10 +64,10 @@ def main(make_hal):
     try:
         ctl = start(hal)
     except BaseException:
-        outputs_off(hal)
+        hal.outputs_off()
         raise
     if ctl is None:
-        outputs_off(hal)
+        hal.outputs_off()
         hal.enter_service()
         return
     run(hal, ctl)

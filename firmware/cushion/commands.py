@@ -2,7 +2,7 @@
 
 Runs only on ticks where bytes arrived, never in a steady tick, so it may build strings.
 Every change it makes goes through the controller's own methods (set_heat, set_massage,
-try_clear, all_off), the same ones the buttons use: nothing here can reach a limit.
+try_clear, end_session), the same ones the buttons use: nothing here can reach a limit.
 """
 
 import json
@@ -51,13 +51,8 @@ def on_serial(ctl, now, n):
 def status_body(ctl, now):
     """The status fields of DESIGN section 7 as JSON members (also the telemetry event)."""
     s = ctl.safety
-    fault = s.fault if s.fault is not None else s.motor_fault
-    if fault is not None:
-        state = "fault"
-    elif ctl.session.active:
-        state = "active"
-    else:
-        state = "idle"
+    fault = s.active_fault()
+    state = ctl.state()
     vin = ctl.vin_mv
     return ('"state": "%s", "heat": "%s", "heat_state": "%s", "massage": "%s", '
             '"intensity": %d, "temp_c": %s, "temp2_c": %s, "setpoint_c": %s, '
@@ -115,7 +110,7 @@ def handle(ctl, now, req_id, verb, args):
         return protocol.ok(req_id, '"massage": "%s", "intensity": %d' % (
             MODE_NAMES[ctl.vib.mode], ctl.vib.intensity))
     if verb == "stop" and nargs == 0:
-        ctl.all_off()
+        ctl.end_session()
         return protocol.ok(req_id)
     if verb == "clear" and nargs == 0:
         problem = ctl.try_clear()
@@ -181,7 +176,7 @@ def _telemetry(ctl, now, req_id, args):
 
 def _service(ctl, req_id):
     """Outputs off, leave a one-shot flag, reply, then reset (DESIGN section 10)."""
-    ctl.all_off()
+    ctl.end_session()
     ctl.outputs_off()
     try:
         ctl.store.set_service_flag()

@@ -32,9 +32,7 @@ class Controller:
     def __init__(self, hal, board_name="unknown"):
         self.hal = hal
         # SR-1: outputs off before anything else can go wrong.
-        hal.heater_pwm(0)
-        hal.heater_enable(False)
-        hal.motor(0, 1)
+        hal.outputs_off()
         self.board_name = board_name
         self.store = Store(hal.storage)
         self.settings = self.store.load_settings()
@@ -101,10 +99,7 @@ class Controller:
         return 0
 
     def outputs_off(self):
-        hal = self.hal
-        hal.heater_pwm(0)
-        hal.heater_enable(False)
-        hal.motor(0, self.vib.direction)
+        self.hal.outputs_off()
         self.applied_duty = 0
         self.motor_duty = 0
 
@@ -145,7 +140,7 @@ class Controller:
 
         timer = self.session.update(now)
         if timer == AUTO_OFF:
-            self.all_off()
+            self.end_session()
             self._event("auto_off", '"session_s": %d' % (limits.AUTO_OFF_MS // 1000))
         elif timer == WARNING:
             self._event("auto_off_warning", '"remaining_s": %d' % (
@@ -224,7 +219,7 @@ class Controller:
             pass  # a full or failing flash must not stop the cut-off; the event went out
         self._end_session_if_idle()
 
-    def all_off(self):
+    def end_session(self):
         if self.heat.state != HELD_OFF:  # keep it visible while a fault is latched
             self.heat.off()
         self.vib.off()
@@ -249,6 +244,12 @@ class Controller:
     def _start_session_if_needed(self, now, was_idle):
         if was_idle and (self.heat.level or self.vib.mode):
             self.session.start(now)
+
+    def state(self):
+        """One of names.STATE_NAMES: a latched fault wins over a session."""
+        if self.safety.active_fault() is not None:
+            return "fault"
+        return "active" if self.session.active else "idle"
 
     def _idle(self):
         return self.heat.level == 0 and self.vib.mode == MODE_OFF
@@ -313,7 +314,7 @@ class Controller:
                 if self.vib.mode == MODE_OFF:
                     self.set_massage(now, self.settings["massage"], self.vib.intensity)
             else:
-                self.all_off()
+                self.end_session()
         if short & BTN_HEAT:
             nxt = self.heat.level + 1
             if nxt > limits.HEAT_HIGH or (self.dose_capped and nxt > limits.HEAT_LOW):
@@ -338,9 +339,7 @@ class Controller:
         mask |= _LED_HEAT[self.heat.level]
         if self.vib.mode != MODE_OFF:
             mask |= _LED_MASSAGE
-        code = self.safety.fault
-        if code is None:
-            code = self.safety.motor_fault
+        code = self.safety.active_fault()
         if code is not None:
             # blink code: N short blinks every 3 s, N = the fault's number
             n = 1

@@ -36,6 +36,10 @@ _MAX_DT_MS = const(200)  # a late tick counts as at most this much (keeps produc
 
 
 class Supervisor:
+    def active_fault(self):
+        """The latched heater fault, else the latched motor fault, else None."""
+        return self.fault if self.fault is not None else self.motor_fault
+
     def __init__(self, hal):
         self._hal = hal
         self.fault = None  # latched heater fault code, or None

@@ -206,6 +206,11 @@ class FakeHAL:
         self.motor_duty = permille
         self.motor_dir = direction
 
+    def outputs_off(self):
+        self.heater_pwm(0)
+        self.heater_enable(False)
+        self.motor(0, 1)
+
     def leds(self, mask):
         self._rec("leds", mask)
         self.led_mask = mask
