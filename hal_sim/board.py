@@ -42,10 +42,6 @@ class PowerLoss(Exception):
     """Raised by a storage write that the power cut part-way."""
 
 
-class BoardReset(Exception):
-    """Raised when the firmware asks the board to reset."""
-
-
 class VirtualBoard:
     name = "sim"
 

@@ -24,10 +24,7 @@ from dataclasses import dataclass, field
 
 from hal_sim.simulation import FAULTS, Simulation
 
-try:
-    from cushion.safety import FAULT_CODES
-except ImportError:  # pragma: no cover - the firmware always ships it
-    FAULT_CODES = ()
+from cushion.names import FAULT_CODES
 
 BUTTON_NAMES = ("power", "heat", "massage")
 STATES = ("idle", "active", "fault", "service")

@@ -11,7 +11,7 @@ MicroPython VMs (no CPython-only imports here).
 import json
 
 from cushion import app, limits
-from hal_sim.board import BoardReset, VirtualBoard
+from hal_sim.board import VirtualBoard
 from hal_sim.physics import Cushion
 
 TICK_MS = limits.TICK_MS
@@ -89,10 +89,7 @@ class Simulation:
             self._add_noise()
         ctl = self.ctl
         if ctl is not None and not self._hung:
-            try:
-                ctl.tick(board.ticks_ms())
-            except BoardReset:
-                board.reset_requested = True
+            ctl.tick(board.ticks_ms())
             self.ticks_run += 1
             if ctl.service_requested:
                 board.reset_requested = True
@@ -311,14 +308,12 @@ class Simulation:
         if ctl is None:
             return {"state": "service", "heat": "off", "heat_state": "off",
                     "massage": "off", "fault": None, "session": False, "remaining_s": 0}
-        from cushion.heat import STATE_NAMES
-        from cushion.limits import LEVEL_NAMES
-        from cushion.vibration import MODE_NAMES
+        from cushion.names import HEAT_STATE_NAMES, LEVEL_NAMES, MODE_NAMES
         s = ctl.safety
         fault = s.active_fault()
         return {
             "state": ctl.state(),
-            "heat": LEVEL_NAMES[ctl.heat.level], "heat_state": STATE_NAMES[ctl.heat.state],
+            "heat": LEVEL_NAMES[ctl.heat.level], "heat_state": HEAT_STATE_NAMES[ctl.heat.state],
             "massage": MODE_NAMES[ctl.vib.mode], "fault": fault,
             "supply_paused": s.supply_paused, "session": ctl.session.active,
             "remaining_s": ctl.session.remaining_ms(self.board.ticks_ms()) // 1000,
@@ -334,13 +329,13 @@ class Simulation:
                 "temp_c100": ctl.ta, "temp2_c100": ctl.tb, "setpoint_c100": heat.setpoint,
                 "heater_permille": ctl.applied_duty, "motor_permille": ctl.motor_duty,
                 "heat_state": heat.state, "heat": heat.level, "massage": ctl.vib.mode,
-                "fault": ctl.safety.fault or ctl.safety.motor_fault or "",
-                "session": 1 if ctl.session.active else 0,
+                "fault": ctl.safety.active_fault() or "",
+                "session": 1 if ctl.session.active else 0, "state": ctl.state(),
             }
         else:
             row = {"t_ms": self._ms, "temp_c100": 0, "temp2_c100": 0, "setpoint_c100": 0,
                    "heater_permille": 0, "motor_permille": 0, "heat_state": 0, "heat": 0,
-                   "massage": 0, "fault": "service", "session": 0}
+                   "massage": 0, "fault": "service", "session": 0, "state": "service"}
         row["pad_c"] = c.pad_c
         row["sensor_a_c"] = c.sensor_c[0]
         row["sensor_b_c"] = c.sensor_c[1]

@@ -2,16 +2,17 @@
 
 ``MachineBoard`` holds the power stage, the LEDs and buttons, the serial port on the REPL's
 stdin/stdout, the watchdog, storage and the ticks. A board module (``boards.pico``,
-``boards.esp32``) keeps its pin map (``const()`` GPIO numbers, passed in here), builds its own
-analog inputs, and derives ``Board`` from ``MachineBoard``. Its ``__init__`` calls, in order:
+``boards.esp32``) keeps its pin map (``const()`` GPIO numbers) and derives ``Board`` from
+``MachineBoard`` with ``name``, ``pins`` (its ``Pins`` table), ``_init_analog`` (its own
+analog inputs), ``read_temp``, ``read_vin``, ``read_motor_current`` and ``reset_cause``.
+``MachineBoard.__init__`` builds it in this order:
 
     _init_power(...)   # first thing: the power outputs driven off (SR-1)
     _init_panel(...)   # LEDs off, buttons with pull-ups
-    ...its analog inputs...
+    _init_analog()     # the board's analog inputs
     _init_serial(stdin, stdout, poll)
 
-and it adds ``name``, ``read_temp``, ``read_vin``, ``read_motor_current`` and
-``reset_cause``. Nothing here names a GPIO: each board's pin map is all in its own module.
+Nothing here names a GPIO: each board's pin map is all in its own module.
 """
 
 import select
@@ -34,10 +35,39 @@ def _duty_u16(permille):
     return permille * 65535 // 1000
 
 
-class MachineBoard:
-    """The shared part of a board HAL; a board module's ``Board`` derives from it."""
+class Pins:
+    """A board's pin table: GPIO numbers of the power stage, the LEDs (in ``leds()`` bit
+    order: session, heat low, medium, high, massage, fault) and the buttons (power, heat,
+    massage), and the two PWM frequencies."""
 
-    # ---- construction (called from the board's __init__) -------------------------------
+    def __init__(self, cutoff, heater, heater_hz, motor, motor_hz, motor_dir, leds, buttons):
+        self.cutoff = cutoff
+        self.heater = heater
+        self.heater_hz = heater_hz
+        self.motor = motor
+        self.motor_hz = motor_hz
+        self.motor_dir = motor_dir
+        self.leds = leds
+        self.buttons = buttons
+
+
+class MachineBoard:
+    """The shared part of a board HAL; a board module's ``Board`` derives from it.
+    ``stdin``/``stdout``/``poll`` are for tests only."""
+
+    name: str
+    pins: Pins
+
+    def __init__(self, stdin=None, stdout=None, poll=None):
+        pins = self.pins
+        # SR-1 boot safe: the power outputs go off before anything else can fail.
+        self._init_power(pins.cutoff, pins.heater, pins.heater_hz, pins.motor, pins.motor_hz,
+                         pins.motor_dir)
+        self._init_panel(pins.leds, pins.buttons)
+        self._init_analog()
+        self._init_serial(stdin, stdout, poll)
+
+    # ---- construction, in __init__'s order ---------------------------------------------
     def _init_power(self, cutoff_gpio, heater_gpio, heater_hz, motor_gpio, motor_hz, dir_gpio):
         """Drive the power stage off, then disable Ctrl-C. Call it before anything else.
 
@@ -65,6 +95,10 @@ class MachineBoard:
         self._btn_power = Pin(power, Pin.IN, Pin.PULL_UP)
         self._btn_heat = Pin(heat, Pin.IN, Pin.PULL_UP)
         self._btn_massage = Pin(massage, Pin.IN, Pin.PULL_UP)
+
+    def _init_analog(self):
+        """The board's analog inputs (its own module)."""
+        raise NotImplementedError
 
     def _init_serial(self, stdin, stdout, poll):
         """The REPL's stdin/stdout (or the tests' streams), the watchdog slot, storage, ticks."""

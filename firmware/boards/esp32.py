@@ -26,7 +26,7 @@ import machine
 from machine import ADC, Pin
 from micropython import const
 
-from boards.base import MachineBoard
+from boards.base import MachineBoard, Pins
 
 # ---- pin map (GPIO numbers) ------------------------------------------------------------
 # Power outputs: driven off first thing in Board().
@@ -78,26 +78,22 @@ def _adc(gpio):
 
 
 class Board(MachineBoard):
-    """The HAL for one ESP32 DevKitC. ``stdin``/``stdout``/``poll`` are for tests only."""
+    """The HAL for one ESP32 DevKitC; UART0 through the USB bridge is the REPL's
+    stdin/stdout."""
 
     name = "esp32"
+    pins = Pins(
+        HEATER_CUTOFF_PIN, HEATER_PWM_PIN, HEATER_PWM_HZ, MOTOR_PWM_PIN, MOTOR_PWM_HZ,
+        MOTOR_DIR_PIN,
+        (LED_SESSION_PIN, LED_HEAT_LOW_PIN, LED_HEAT_MEDIUM_PIN, LED_HEAT_HIGH_PIN,
+         LED_MASSAGE_PIN, LED_FAULT_PIN),
+        (BUTTON_POWER_PIN, BUTTON_HEAT_PIN, BUTTON_MASSAGE_PIN),
+    )
 
-    def __init__(self, stdin=None, stdout=None, poll=None):
-        # SR-1 boot safe: the power outputs go off before anything else can fail.
-        self._init_power(HEATER_CUTOFF_PIN, HEATER_PWM_PIN, HEATER_PWM_HZ, MOTOR_PWM_PIN,
-                         MOTOR_PWM_HZ, MOTOR_DIR_PIN)
-        self._init_panel(
-            (LED_SESSION_PIN, LED_HEAT_LOW_PIN, LED_HEAT_MEDIUM_PIN, LED_HEAT_HIGH_PIN,
-             LED_MASSAGE_PIN, LED_FAULT_PIN),
-            (BUTTON_POWER_PIN, BUTTON_HEAT_PIN, BUTTON_MASSAGE_PIN),
-        )
-
+    def _init_analog(self):
         self._therms = (_adc(THERM_A_PIN), _adc(THERM_B_PIN))
         self._vin = _adc(VIN_PIN)
         self._motor_current = _adc(MOTOR_CURRENT_PIN)
-
-        # UART0 through the USB bridge is the REPL's stdin/stdout.
-        self._init_serial(stdin, stdout, poll)
 
     # ---- inputs ------------------------------------------------------------------------
     def read_temp(self, index):

@@ -24,7 +24,7 @@ import machine
 from machine import ADC, Pin
 from micropython import const
 
-from boards.base import MachineBoard
+from boards.base import MachineBoard, Pins
 
 # ---- pin map (GPIO numbers) ------------------------------------------------------------
 # Power outputs: driven off first thing in Board().
@@ -71,27 +71,22 @@ _REASON_FORCE = const(2)
 
 
 class Board(MachineBoard):
-    """The HAL for one Pico. ``stdin``/``stdout``/``poll`` are for tests only."""
+    """The HAL for one Pico; USB CDC serial is the REPL's stdin/stdout."""
 
     name = "pico"
+    pins = Pins(
+        HEATER_CUTOFF_PIN, HEATER_PWM_PIN, HEATER_PWM_HZ, MOTOR_PWM_PIN, MOTOR_PWM_HZ,
+        MOTOR_DIR_PIN,
+        (LED_SESSION_PIN, LED_HEAT_LOW_PIN, LED_HEAT_MEDIUM_PIN, LED_HEAT_HIGH_PIN,
+         LED_MASSAGE_PIN, LED_FAULT_PIN),
+        (BUTTON_POWER_PIN, BUTTON_HEAT_PIN, BUTTON_MASSAGE_PIN),
+    )
 
-    def __init__(self, stdin=None, stdout=None, poll=None):
-        # SR-1 boot safe: the power outputs go off before anything else can fail.
-        self._init_power(HEATER_CUTOFF_PIN, HEATER_PWM_PIN, HEATER_PWM_HZ, MOTOR_PWM_PIN,
-                         MOTOR_PWM_HZ, MOTOR_DIR_PIN)
-        self._init_panel(
-            (LED_SESSION_PIN, LED_HEAT_LOW_PIN, LED_HEAT_MEDIUM_PIN, LED_HEAT_HIGH_PIN,
-             LED_MASSAGE_PIN, LED_FAULT_PIN),
-            (BUTTON_POWER_PIN, BUTTON_HEAT_PIN, BUTTON_MASSAGE_PIN),
-        )
-
+    def _init_analog(self):
         self._therms = (ADC(THERM_A_PIN), ADC(THERM_B_PIN))
         self._analog = ADC(ANALOG_SHARED_PIN)
         self._select = Pin(ANALOG_SELECT_PIN, Pin.OUT, value=_SELECT_VIN)
         self._selected = _SELECT_VIN
-
-        # USB CDC serial is the REPL's stdin/stdout.
-        self._init_serial(stdin, stdout, poll)
 
     # ---- inputs ------------------------------------------------------------------------
     def read_temp(self, index):

@@ -18,7 +18,7 @@ def start(hal):
     hal.outputs_off()
     if Store(hal.storage).take_service_flag():
         return None
-    ctl = Controller(hal, getattr(hal, "name", "unknown"))
+    ctl = Controller(hal, hal.name)
     hal.wdt_start(limits.WDT_TIMEOUT_MS)
     return ctl
 

@@ -14,10 +14,6 @@ HEAT = const(2)
 MASSAGE = const(4)
 _ALL = (POWER, HEAT, MASSAGE)
 
-# what update() reports, per button bit: press kinds in a small int
-SHORT = const(1)
-LONG = const(2)
-
 
 class Buttons:
     def __init__(self, hal):

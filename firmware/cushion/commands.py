@@ -8,17 +8,23 @@ try_clear, end_session), the same ones the buttons use: nothing here can reach a
 import json
 
 from cushion import limits, protocol
-from cushion.heat import STATE_NAMES
-from cushion.vibration import MODE_NAMES
+from cushion.names import HEAT_STATE_NAMES, LEVEL_NAMES, MODE_NAMES
 
 _HELP = "status info heat massage stop clear faults telemetry service help"
 
 
 def _level_index(name):
     for i in range(4):
-        if limits.LEVEL_NAMES[i] == name:
+        if LEVEL_NAMES[i] == name:
             return i
     return -1
+
+
+def _levels_c():
+    """The heat levels' set-points, from limits.LEVEL_SETPOINTS: "low": 38.0, ..."""
+    sp = limits.LEVEL_SETPOINTS
+    return ", ".join('"%s": %d.%d' % (LEVEL_NAMES[i], sp[i] // 100, sp[i] % 100 // 10)
+                     for i in range(1, len(LEVEL_NAMES)))
 
 
 def _mode_index(name):
@@ -59,7 +65,7 @@ def status_body(ctl, now):
             '"heater_pct": %d, "motor_pct": %d, "remaining_s": %d, "vin": %d.%02d, '
             '"supply_paused": %s, "fault": %s, "dose_cem43": %s, "dose_capped": %s, '
             '"uptime_ms": %d' % (
-                state, limits.LEVEL_NAMES[ctl.heat.level], STATE_NAMES[ctl.heat.state],
+                state, LEVEL_NAMES[ctl.heat.level], HEAT_STATE_NAMES[ctl.heat.state],
                 MODE_NAMES[ctl.vib.mode], ctl.vib.intensity,
                 protocol.c100_text(ctl.ta), protocol.c100_text(ctl.tb),
                 protocol.c100_text(ctl.heat.setpoint), ctl.applied_duty // 10,
@@ -79,9 +85,8 @@ def handle(ctl, now, req_id, verb, args):
     if verb == "info" and nargs == 0:
         return protocol.ok(req_id, (
             '"fw": "cushion", "version": "%s", "board": "%s", "protocol": 1, '
-            '"levels_c": {"low": 38.0, "medium": 42.0, "high": 45.0}, '
-            '"auto_off_s": %d, "line_max": %d' % (
-                limits.FW_VERSION, ctl.board_name, limits.AUTO_OFF_MS // 1000,
+            '"levels_c": {%s}, "auto_off_s": %d, "line_max": %d' % (
+                limits.FW_VERSION, ctl.board_name, _levels_c(), limits.AUTO_OFF_MS // 1000,
                 limits.LINE_MAX)))
     if verb == "heat":
         level = _level_index(args[0].lower()) if nargs == 1 else -1
@@ -92,7 +97,7 @@ def handle(ctl, now, req_id, verb, args):
         if problem is not None:
             raise protocol.ProtocolError(problem[0], problem[1], req_id)
         return protocol.ok(req_id, '"heat": "%s", "capped": %s' % (
-            limits.LEVEL_NAMES[ctl.heat.level],
+            LEVEL_NAMES[ctl.heat.level],
             "true" if level != ctl.heat.level else "false"))
     if verb == "massage":
         mode = _mode_index(args[0].lower()) if 1 <= nargs <= 2 else -1

@@ -1,32 +1,32 @@
-"""The control tick (DESIGN section 3).
+"""The control tick (DESIGN section 3), one pipeline:
 
-read inputs -> integers -> safety supervisor -> session timer -> heat -> vibration ->
-outputs -> serial -> watchdog. Every hardware touch goes through the HAL; a steady tick
-(no serial traffic, telemetry off) allocates nothing.
+inputs (read once) -> safety supervisor -> session timer -> buttons -> thermal dose -> heat
+-> vibration -> the output gate -> events and flash writes -> serial -> watchdog.
+
+Every hardware touch goes through the HAL; the output gate is the only writer of the power
+outputs and the LEDs in a tick, and nothing is sent or written to flash before it ran, so a
+fault latched on this tick has already opened both switches when its event and its log
+entry go out. A steady tick (no serial traffic, telemetry off) allocates nothing.
 """
 
 
 from micropython import const
 
-from cushion import commands, limits, protocol, thermistor
-from cushion.buttons import HEAT as BTN_HEAT
-from cushion.buttons import MASSAGE as BTN_MASSAGE
-from cushion.buttons import POWER as BTN_POWER
-from cushion.buttons import Buttons
-from cushion.dose import ThermalDose
+from cushion import commands, limits, protocol
+from cushion.dose import CAPPED, NOTHING, ThermalDose
 from cushion.heat import HELD_OFF, HeatControl
-from cushion.safety import FAULT_CODES, Supervisor
+from cushion.names import MOTOR_STALL
+from cushion.outputs import OutputGate
+from cushion.panel import Panel
+from cushion.readings import Readings
+from cushion.safety import Supervisor
 from cushion.session import AUTO_OFF, WARNING, SessionTimer
 from cushion.store import Store
-from cushion.vibration import MODE_NAMES, MODE_OFF, Vibration
+from cushion.vibration import MODE_OFF, Vibration
 
 _RX_CHUNK = const(64)  # bytes taken from serial per tick: bounds the work a flood can cause
-_MAX_DT_MS = const(1000)
+_MAX_DT_MS = const(1000)  # a late tick counts as at most this much, for every stage
 
-_LED_SESSION = const(1)
-_LED_HEAT = (0, 2, 4, 8)
-_LED_MASSAGE = const(16)
-_LED_FAULT = const(32)
 
 class Controller:
     def __init__(self, hal, board_name="unknown"):
@@ -41,67 +41,64 @@ class Controller:
         self.vib = Vibration(hal)
         self.vib.intensity = self.settings["intensity"]
         self.safety = Supervisor(hal)
+        self.out = OutputGate(hal, self.safety)
         self.session = SessionTimer(hal)
         self.dose = ThermalDose()
         self.dose.restore(self.settings["dose_eq_ms"])
-        self.dose_capped = False
-        self._dose_saved = self.dose.total_eq_ms
-        self._dose_saved_at = hal.ticks_ms()
-        self.buttons = Buttons(hal)
+        self.panel = Panel(self, hal)
+        self.readings = Readings()
         self.reader = protocol.LineReader()
         self.rx_buf = bytearray(_RX_CHUNK)
         now = hal.ticks_ms()
         self._last = now
         self._uptime_s = 0
         self._uptime_ms = 0
-        self.c12a = self.c12b = 2048
-        self.ta = self.tb = 2500
-        self.vin_mv = 12000
-        self.motor_ma = 0
-        self.applied_duty = 0
-        self.motor_duty = 0
         self.fault_at = now
         self.telemetry_ms = 0  # 0 = off
         self.telemetry_due = now
         self.service_requested = False
-        self._read_inputs()
+        # What this tick reports and writes once its outputs are set (see _report).
+        self._deferring = False
+        self._new_fault = None
+        self._timer = 0
+        self._cleared = False
+        self._dose_limit = False
+        self._save_due = False
+        self.readings.update(hal)
         self._event("boot", '"reset_cause": "%s", "fw": "cushion", "version": "%s"'
                     % (hal.reset_cause(), limits.FW_VERSION))
         for name in self.store.corrupt:
             self._event("store_corrupt", '"file": "%s"' % name)
         self.store.corrupt = []
 
-    # -- inputs and outputs -------------------------------------------------------------
+    # -- this tick's values, as the console and the simulator read them ----------------
 
-    def _read_inputs(self):
-        hal = self.hal
-        c = hal.read_temp(0) >> 4
-        self.c12a = c
-        self.ta = thermistor.to_c100(c)
-        c = hal.read_temp(1) >> 4
-        self.c12b = c
-        self.tb = thermistor.to_c100(c)
-        self.vin_mv = (hal.read_vin() >> 4) * limits.VIN_FULL_SCALE_MV // 4095
-        self.motor_ma = (hal.read_motor_current() >> 4) * limits.MOTOR_FULL_SCALE_MA // 4095
+    @property
+    def ta(self):
+        return self.readings.ta
 
-    def hot_c100(self):
-        """Control and dose use the hotter sensor: a sensor reading low is never trusted.
-        A sensor outside the plausible window (open or shorted: the supervisor latches a
-        fault for it) says nothing about the pad, so the other one stands in."""
-        a_ok = limits.SENSOR_SHORT_COUNTS <= self.c12a <= limits.SENSOR_OPEN_COUNTS
-        b_ok = limits.SENSOR_SHORT_COUNTS <= self.c12b <= limits.SENSOR_OPEN_COUNTS
-        if a_ok and b_ok:
-            return self.ta if self.ta > self.tb else self.tb
-        if a_ok:
-            return self.ta
-        if b_ok:
-            return self.tb
-        return 0
+    @property
+    def tb(self):
+        return self.readings.tb
+
+    @property
+    def vin_mv(self):
+        return self.readings.vin_mv
+
+    @property
+    def applied_duty(self):
+        return self.out.heater
+
+    @property
+    def motor_duty(self):
+        return self.out.motor
+
+    @property
+    def dose_capped(self):
+        return self.dose.capped
 
     def outputs_off(self):
-        self.hal.outputs_off()
-        self.applied_duty = 0
-        self.motor_duty = 0
+        self.out.off()
 
     def send(self, line):
         self.hal.serial_write(line)
@@ -129,61 +126,37 @@ class Controller:
             self._uptime_s += ms // 1000
             ms %= 1000
         self._uptime_ms = ms
+        self._deferring = True  # flash writes wait for the outputs (_save_settings)
 
-        self._read_inputs()
-        hot = self.hot_c100()
-        safety = self.safety
-        safety.check(now, dt, self.c12a, self.c12b, self.ta, self.tb, self.vin_mv,
-                     self.motor_ma, self.motor_duty, self.applied_duty, self.heat.setpoint)
-        if safety.new_fault is not None:
-            self._on_fault(now, safety.new_fault)
+        r = self.readings
+        r.update(hal)
+        fault = self.safety.check(now, dt, r, self.out, self.heat.setpoint)
+        if fault is not None:
+            self._on_fault(now, fault)
 
         timer = self.session.update(now)
         if timer == AUTO_OFF:
             self.end_session()
-            self._event("auto_off", '"session_s": %d' % (limits.AUTO_OFF_MS // 1000))
-        elif timer == WARNING:
-            self._event("auto_off_warning", '"remaining_s": %d' % (
-                self.session.remaining_ms(now) // 1000))
+        self._timer = timer
 
-        self.buttons.update(now, hal.buttons())
-        if self.buttons.short or self.buttons.long:
-            self._on_buttons(now)
+        if self.panel.update(now, r.buttons):
+            self._cleared = True
 
-        self.dose.add(dt, hot)
-        if self.dose.over_limit():
-            if not self.dose_capped:
-                self.dose_capped = True
-                self._event("dose_limit", '"dose_cem43": %s, "capped_to": "low"'
-                            % protocol.c100_text(self.dose.cem43_x10() * 10))
-                self._save_settings()
-            if self.heat.level > limits.HEAT_LOW:
-                self.heat.set_level(limits.HEAT_LOW)
-        elif self.dose_capped and self.dose.total_eq_ms < limits.DOSE_LIMIT_EQ_MS * 9 // 10:
-            self.dose_capped = False  # the window rolled on: full levels are back
-        # Unplugging mid-session must not wipe the dose (SR-8): save it as it grows, at most
-        # once per DOSE_SAVE_MIN_MS, so flash writes scale with the dose, not with time.
-        if (self.dose.total_eq_ms - self._dose_saved >= limits.DOSE_SAVE_STEP_EQ_MS
-                and hal.ticks_diff(now, self._dose_saved_at) >= limits.DOSE_SAVE_MIN_MS):
-            self._dose_saved_at = now
-            self._save_settings()
+        dose = self.dose.update(dt, r.hot)
+        if dose != NOTHING:
+            self._save_due = True
+            if dose == CAPPED:
+                self._dose_limit = True
+        heat = self.heat
+        if self.dose.capped and heat.level > limits.HEAT_LOW:
+            heat.set_level(limits.HEAT_LOW)
 
-        duty = self.heat.update(hot, dt)
-        allowed = safety.heater_allowed()
-        if not allowed:
-            duty = 0
+        duty = heat.update(r.hot, dt)
         motor = self.vib.update(now, dt)
-        if safety.motor_fault is not None:
-            motor = 0
+        self.out.apply(duty, heat.level > 0, motor, self.vib.direction, self.panel.leds(now))
 
-        # The cut-off switch closes only while heat is wanted: with heat off, a MOSFET that
-        # failed short still cannot warm the pad (SR-1), and a latched fault keeps it open.
-        hal.heater_enable(allowed and self.heat.level > 0)
-        hal.heater_pwm(duty)
-        hal.motor(motor, self.vib.direction)
-        self.applied_duty = duty
-        self.motor_duty = motor
-        hal.leds(self._led_mask(now))
+        self._deferring = False
+        self._report(now)
 
         n = hal.serial_readinto(self.rx_buf)
         if n:
@@ -197,26 +170,50 @@ class Controller:
         # SR-10: fed only here, after the supervisor ran on this tick's readings.
         hal.wdt_feed()
 
+    def _report(self, now):
+        """The tick's events, in the order they happened, then its flash writes (the fault
+        log, then the settings): all after the outputs, since a write takes tens of ms."""
+        r = self.readings
+        code = self._new_fault
+        if code is not None:
+            self._new_fault = None
+            self._event("fault", '"code": "%s", "temp_c": %s, "temp2_c": %s' % (
+                code, protocol.c100_text(r.ta), protocol.c100_text(r.tb)))
+            try:
+                self.fault_log = self.store.append_fault({
+                    "code": code, "uptime_s": self._uptime_s,
+                    "temp_c100": r.ta, "temp2_c100": r.tb, "vin_mv": r.vin_mv},
+                    self.fault_log)
+            except OSError:
+                pass  # a full or failing flash must not stop the loop; the event went out
+        timer = self._timer
+        if timer == AUTO_OFF:
+            self._event("auto_off", '"session_s": %d' % (limits.AUTO_OFF_MS // 1000))
+        elif timer == WARNING:
+            self._event("auto_off_warning", '"remaining_s": %d' % (
+                self.session.remaining_ms(now) // 1000))
+        if self._cleared:
+            self._cleared = False
+            self._event("cleared")
+        if self._dose_limit:
+            self._dose_limit = False
+            self._event("dose_limit", '"dose_cem43": %s, "capped_to": "low"'
+                        % protocol.c100_text(self.dose.cem43_x10() * 10))
+        if self._save_due:
+            self._save_due = False
+            self._write_settings()
+
     # -- state changes ------------------------------------------------------------------
 
     def _on_fault(self, now, code):
-        if code == "motor_stall":
+        """A fault latched on this tick: control lets go now; the gate opens the switches
+        (or stops the motor) further down this tick, and _report tells and logs it."""
+        if code == MOTOR_STALL:
             self.vib.off()
         else:
             self.heat.hold_off()
-            # open both switches now, before the fault-log write below (tens of ms on flash)
-            self.hal.heater_pwm(0)
-            self.hal.heater_enable(False)
-            self.applied_duty = 0
             self.fault_at = now
-        self._event("fault", '"code": "%s", "temp_c": %s, "temp2_c": %s' % (
-            code, protocol.c100_text(self.ta), protocol.c100_text(self.tb)))
-        try:
-            self.fault_log = self.store.append_fault({
-                "code": code, "uptime_s": self._uptime_s,
-                "temp_c100": self.ta, "temp2_c100": self.tb, "vin_mv": self.vin_mv})
-        except OSError:
-            pass  # a full or failing flash must not stop the cut-off; the event went out
+        self._new_fault = code
         self._end_session_if_idle()
 
     def end_session(self):
@@ -224,22 +221,29 @@ class Controller:
             self.heat.off()
         self.vib.off()
         self.session.end()
-        self._save_settings()
+        self.save_settings()
 
-    def _save_settings(self):
+    def save_settings(self):
+        """Now, or at the end of the tick's output stage when called before it."""
+        if self._deferring:
+            self._save_due = True
+        else:
+            self._write_settings()
+
+    def _write_settings(self):
         s = self.settings
         s["intensity"] = self.vib.intensity
         s["dose_eq_ms"] = self.dose.total_eq_ms
-        self._dose_saved = self.dose.total_eq_ms
+        self.dose.saved()
         try:
             self.store.save_settings(s)
         except OSError:
             pass
 
     def _end_session_if_idle(self):
-        if self.session.active and self.heat.level == 0 and self.vib.mode == MODE_OFF:
+        if self.session.active and self.idle():
             self.session.end()
-            self._save_settings()
+            self.save_settings()
 
     def _start_session_if_needed(self, now, was_idle):
         if was_idle and (self.heat.level or self.vib.mode):
@@ -251,7 +255,7 @@ class Controller:
             return "fault"
         return "active" if self.session.active else "idle"
 
-    def _idle(self):
+    def idle(self):
         return self.heat.level == 0 and self.vib.mode == MODE_OFF
 
     def set_heat(self, now, level):
@@ -259,8 +263,8 @@ class Controller:
         if level > 0 and self.safety.fault is not None:
             return protocol.FAULT_ACTIVE, "heater fault %s is latched: clear it first" % (
                 self.safety.fault)
-        was_idle = self._idle()
-        if level > limits.HEAT_LOW and self.dose_capped:
+        was_idle = self.idle()
+        if level > limits.HEAT_LOW and self.dose.capped:
             level = limits.HEAT_LOW
         if level > 0 or self.safety.fault is None:  # keep HELD_OFF visible under a fault
             self.heat.set_level(level)
@@ -274,7 +278,7 @@ class Controller:
         if mode and self.safety.motor_fault is not None:
             return protocol.FAULT_ACTIVE, "motor fault %s is latched: clear it first" % (
                 self.safety.motor_fault)
-        was_idle = self._idle()
+        was_idle = self.idle()
         if mode == MODE_OFF:
             self.vib.off()
         else:
@@ -290,7 +294,7 @@ class Controller:
             return None
         heater_fault = s.fault is not None
         if heater_fault:
-            problem = s.clear_problem(self.c12a, self.c12b, self.ta, self.tb, self.vin_mv)
+            problem = s.clear_problem(self.readings)
             if problem is not None:
                 return problem
         s.clear()
@@ -299,54 +303,3 @@ class Controller:
         if heater_fault:
             self.heat.off()
         return None
-
-    def _on_buttons(self, now):
-        short = self.buttons.short
-        long = self.buttons.long
-        if long & BTN_POWER:
-            had_fault = self.safety.fault is not None or self.safety.motor_fault is not None
-            if had_fault and self.try_clear() is None:
-                self._event("cleared")
-        if short & BTN_POWER:
-            if self._idle():
-                # a power press starts a session with the remembered preferences
-                self.set_heat(now, self.settings["heat"])
-                if self.vib.mode == MODE_OFF:
-                    self.set_massage(now, self.settings["massage"], self.vib.intensity)
-            else:
-                self.end_session()
-        if short & BTN_HEAT:
-            nxt = self.heat.level + 1
-            if nxt > limits.HEAT_HIGH or (self.dose_capped and nxt > limits.HEAT_LOW):
-                nxt = 0
-            self.set_heat(now, nxt)
-        if short & BTN_MASSAGE:
-            nxt = self.vib.mode + 1
-            if nxt >= len(MODE_NAMES):
-                nxt = 0
-            self.set_massage(now, nxt, self.vib.intensity)
-        if long & BTN_MASSAGE:
-            nxt = self.vib.intensity + 1
-            if nxt > 3:
-                nxt = 1
-            self.vib.intensity = nxt
-            self._save_settings()
-
-    def _led_mask(self, now):
-        mask = 0
-        if self.session.active:
-            mask |= _LED_SESSION
-        mask |= _LED_HEAT[self.heat.level]
-        if self.vib.mode != MODE_OFF:
-            mask |= _LED_MASSAGE
-        code = self.safety.active_fault()
-        if code is not None:
-            # blink code: N short blinks every 3 s, N = the fault's number
-            n = 1
-            for i in range(len(FAULT_CODES)):
-                if FAULT_CODES[i] == code:
-                    n = i + 1
-            phase = self.hal.ticks_diff(now, self.fault_at) % 3000
-            if phase < n * 300 and phase % 300 < 150:
-                mask |= _LED_FAULT
-        return mask

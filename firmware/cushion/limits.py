@@ -19,7 +19,8 @@ FW_VERSION = "1.0.0"
 # and a decision inside 100 ms, so 50 ms leaves one full tick of margin.
 TICK_MS = const(50)
 
-# Heat levels: 0 off, 1 low, 2 medium, 3 high (indices into LEVEL_SETPOINTS/LEVEL_NAMES).
+# Heat levels: 0 off, 1 low, 2 medium, 3 high (indices into LEVEL_SETPOINTS and
+# cushion.names.LEVEL_NAMES).
 HEAT_OFF = const(0)
 HEAT_LOW = const(1)
 HEAT_MEDIUM = const(2)
@@ -32,7 +33,6 @@ SETPOINT_LOW_C100 = const(3800)
 SETPOINT_MEDIUM_C100 = const(4200)
 SETPOINT_HIGH_C100 = const(4500)
 LEVEL_SETPOINTS = (0, SETPOINT_LOW_C100, SETPOINT_MEDIUM_C100, SETPOINT_HIGH_C100)
-LEVEL_NAMES = ("off", "low", "medium", "high")
 
 # SR-2: any pad sensor at or above 50.0 C latches `overheat` (the requirement's value; about
 # 6 minutes to a burn at 50 C in Moritz and Henriques' data). The stored heat in the element

@@ -6,45 +6,29 @@ open (the PWM MOSFET and the cut-off switch) until `clear` succeeds; a motor sta
 stops the motor. Covers SR-2..SR-6, SR-9 and SR-13 (limits.py holds every number, and
 says which physical figure each one comes from).
 
-The checks judge what the element was really driven with (`applied_duty`, last tick's
-output) and the hotter of the two readings; none of them relies on the heat state
+The checks judge what the element was really driven with (the output gate's `heater`,
+last tick's output) and the hotter of the two readings; none of them relies on the heat state
 machine's states, so re-tuning the controller cannot switch one off.
 """
 
 from micropython import const
 
 from cushion import limits
-
-OVERHEAT = "overheat"
-SENSOR_OPEN = "sensor_open"
-SENSOR_SHORT = "sensor_short"
-NO_HEAT_RISE = "no_heat_rise"
-THERMAL_RUNAWAY = "thermal_runaway"
-HEATER_STUCK_ON = "heater_stuck_on"
-SENSOR_MISMATCH = "sensor_mismatch"
-SUPPLY_HIGH = "supply_high"
-MOTOR_STALL = "motor_stall"
-# numbers for the LED blink code and the fault log
-FAULT_CODES = (
-    OVERHEAT, SENSOR_OPEN, SENSOR_SHORT, NO_HEAT_RISE, THERMAL_RUNAWAY,
-    HEATER_STUCK_ON, SENSOR_MISMATCH, SUPPLY_HIGH, MOTOR_STALL,
+from cushion.names import (
+    HEATER_STUCK_ON, MOTOR_STALL, NO_HEAT_RISE, OVERHEAT, SENSOR_MISMATCH, SENSOR_OPEN,
+    SENSOR_SHORT, SUPPLY_HIGH, THERMAL_RUNAWAY,
 )
 
 _HEAT_SHIFT = const(10)  # the stored-heat index keeps 10 extra bits (per-mille << 10)
 _HEAT_FULL = const(1000 << 10)
-_MAX_DT_MS = const(200)  # a late tick counts as at most this much (keeps products small ints)
 
 
 class Supervisor:
-    def active_fault(self):
-        """The latched heater fault, else the latched motor fault, else None."""
-        return self.fault if self.fault is not None else self.motor_fault
-
     def __init__(self, hal):
         self._hal = hal
         self.fault = None  # latched heater fault code, or None
         self.motor_fault = None  # latched motor fault code, or None
-        self.new_fault = None  # set on the tick a fault latches, for the event
+        self._new = None  # the fault latched in this check() (its return value)
         self.supply_paused = False
         self._started = False
         self._mismatch_since = 0
@@ -72,30 +56,38 @@ class Supervisor:
         self._off = False
         self._ceiling = 0
 
+    def active_fault(self):
+        """The latched heater fault, else the latched motor fault, else None."""
+        return self.fault if self.fault is not None else self.motor_fault
+
     def heater_allowed(self):
         return self.fault is None and not self.supply_paused
 
     def _latch(self, code):
         if self.fault is None:
             self.fault = code
-            self.new_fault = code
+            self._new = code
 
-    def check(self, now, dt, c12a, c12b, ta, tb, vin_mv, motor_ma, motor_duty, applied_duty,
-              setpoint):
-        """One supervision pass, dt ms after the last. `applied_duty` is what the heater
-        really got last tick, `motor_duty` what the motor got."""
+    def check(self, now, dt, readings, applied, setpoint):
+        """One supervision pass on this tick's readings, dt ms after the last (the controller
+        clamps dt to at most a second, which keeps every product here a small int).
+        `applied` is the output gate: what the heater (`heater`) and the motor (`motor`)
+        really got last tick; `setpoint` the heat loop's present target. Returns the fault
+        latched by this pass (at most one per tick), else None."""
         hal = self._hal
-        self.new_fault = None
-        if dt > _MAX_DT_MS:
-            dt = _MAX_DT_MS
+        self._new = None
+        ta = readings.ta
+        tb = readings.tb
         if not self._started:
             self._started = True
             dt = 0
             self._hot1 = self._hot2 = ta if ta > tb else tb
         # SR-3 first: an open or shorted sensor makes its temperature meaningless.
-        if c12a > limits.SENSOR_OPEN_COUNTS or c12b > limits.SENSOR_OPEN_COUNTS:
+        fa = readings.fault_a
+        fb = readings.fault_b
+        if fa == SENSOR_OPEN or fb == SENSOR_OPEN:
             self._latch(SENSOR_OPEN)
-        elif c12a < limits.SENSOR_SHORT_COUNTS or c12b < limits.SENSOR_SHORT_COUNTS:
+        elif fa is not None or fb is not None:
             self._latch(SENSOR_SHORT)
         # SR-2: either sensor at or above 50.0 C, on this very reading.
         if ta >= limits.OVERHEAT_C100 or tb >= limits.OVERHEAT_C100:
@@ -114,6 +106,7 @@ class Supervisor:
         else:
             self._mismatching = False
         # SR-9: supply.
+        vin_mv = readings.vin_mv
         if vin_mv > limits.SUPPLY_HIGH_MV:
             if not self._high:
                 self._high = True
@@ -127,11 +120,13 @@ class Supervisor:
         elif vin_mv >= limits.SUPPLY_RESUME_MV:
             self.supply_paused = False
         # SR-4, SR-5: judged against what the element was really driven with.
-        self._check_rise(now, hot, applied_duty, setpoint)
-        self._check_runaway(now, hot, applied_duty, setpoint)
-        self._check_stuck(dt, hot, applied_duty)
+        duty = applied.heater
+        self._check_rise(now, hot, duty, setpoint)
+        self._check_runaway(now, hot, duty, setpoint)
+        self._check_stuck(dt, hot, duty)
         # SR-13: motor stall stops the motor only.
-        self._check_stall(dt, motor_ma, motor_duty)
+        self._check_stall(dt, readings.motor_ma, applied.motor)
+        return self._new
 
     def _check_rise(self, now, hot, duty, setpoint):
         """SR-4: driven hard well below the set-point, the reading must keep gaining."""
@@ -213,9 +208,9 @@ class Supervisor:
                 self._stall_ms += dt
                 # one event per tick: behind a heater fault latched this tick, it waits one
                 if (self._stall_ms >= limits.MOTOR_STALL_MS and self.motor_fault is None
-                        and self.new_fault is None):
+                        and self._new is None):
                     self.motor_fault = MOTOR_STALL
-                    self.new_fault = MOTOR_STALL
+                    self._new = MOTOR_STALL
             else:
                 self._stall_ms = 0
         else:
@@ -223,12 +218,13 @@ class Supervisor:
             if self._idle_ms >= limits.MOTOR_STALL_RESET_MS:
                 self._stall_ms = 0
 
-    def clear_problem(self, c12a, c12b, ta, tb, vin_mv):
+    def clear_problem(self, readings):
         """Why a clear must be refused now (error code, detail), or None (SR-12)."""
-        if (c12a > limits.SENSOR_OPEN_COUNTS or c12b > limits.SENSOR_OPEN_COUNTS
-                or c12a < limits.SENSOR_SHORT_COUNTS or c12b < limits.SENSOR_SHORT_COUNTS):
+        if readings.fault_a is not None or readings.fault_b is not None:
             return "fault_active", "a pad sensor still reads out of range"
-        if vin_mv > limits.SUPPLY_HIGH_MV:
+        ta = readings.ta
+        tb = readings.tb
+        if readings.vin_mv > limits.SUPPLY_HIGH_MV:
             return "fault_active", "supply voltage still too high"
         diff = ta - tb
         if diff > limits.MISMATCH_C100 or diff < -limits.MISMATCH_C100:

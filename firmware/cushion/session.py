@@ -17,32 +17,27 @@ class SessionTimer:
     def __init__(self, hal):
         self._hal = hal
         self.active = False
-        self._start = 0
+        self.start_ms = 0  # ticks_ms when the session started (meaningful while active)
         self._warned = False
 
     def start(self, now):
         self.active = True
-        self._start = now
+        self.start_ms = now
         self._warned = False
 
     def end(self):
         self.active = False
 
-    def elapsed_ms(self, now):
-        if not self.active:
-            return 0
-        return self._hal.ticks_diff(now, self._start)
-
     def remaining_ms(self, now):
         if not self.active:
             return 0
-        left = limits.AUTO_OFF_MS - self._hal.ticks_diff(now, self._start)
+        left = limits.AUTO_OFF_MS - self._hal.ticks_diff(now, self.start_ms)
         return left if left > 0 else 0
 
     def update(self, now):
         if not self.active:
             return NOTHING
-        elapsed = self._hal.ticks_diff(now, self._start)
+        elapsed = self._hal.ticks_diff(now, self.start_ms)
         # A negative elapsed time can only come from a broken clock; treat it as expired
         # rather than as a session that has barely begun.
         if elapsed >= limits.AUTO_OFF_MS or elapsed < 0:

@@ -97,10 +97,14 @@ class Store:
             return []
         return [e for e in got if isinstance(e, dict)][-limits.FAULT_LOG_MAX:]
 
-    def append_fault(self, entry):
-        log = self.load_faults()
-        log.append(entry)
-        self._save(FAULT_LOG, log[-limits.FAULT_LOG_MAX:])
+    def append_fault(self, entry, log=None):
+        """Save the fault log with `entry` appended, the oldest entries dropped beyond
+        FAULT_LOG_MAX; returns the saved list. `log` is the log as already loaded (the
+        controller keeps it); None reads it from storage first (a crash record at exit)."""
+        if log is None:
+            log = self.load_faults()
+        log = log[1 - limits.FAULT_LOG_MAX:] + [entry]
+        self._save(FAULT_LOG, log)
         return log
 
     def set_service_flag(self):

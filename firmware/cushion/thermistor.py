@@ -8,6 +8,7 @@ touches a float. Generated from 1/T = 1/298.15 + ln(R/10k)/3950.
 from micropython import const
 
 from cushion import limits
+from cushion.names import SENSOR_OPEN, SENSOR_SHORT
 
 _SHIFT = const(5)  # 32 counts per table step
 _MASK = const(31)
@@ -30,11 +31,6 @@ _TABLE = (
 )
 
 
-def counts12(raw_u16):
-    """read_u16 scale (0..65535) to 12-bit counts."""
-    return raw_u16 >> 4
-
-
 def to_c100(c12):
     """12-bit counts to centi-degrees C by table interpolation."""
     if c12 < 0:
@@ -46,9 +42,12 @@ def to_c100(c12):
     return lo + (((_TABLE[i + 1] - lo) * (c12 & _MASK)) >> _SHIFT)
 
 
-def is_open(c12):
-    return c12 > limits.SENSOR_OPEN_COUNTS
-
-
-def is_short(c12):
-    return c12 < limits.SENSOR_SHORT_COUNTS
+def window_fault(c12):
+    """SR-3's plausible window, the one place it is checked: None inside it, else the fault
+    code (SENSOR_OPEN above it, SENSOR_SHORT below). Outside the window the temperature is
+    meaningless: safety latches the fault, and control and dose do not trust the sensor."""
+    if c12 > limits.SENSOR_OPEN_COUNTS:
+        return SENSOR_OPEN
+    if c12 < limits.SENSOR_SHORT_COUNTS:
+        return SENSOR_SHORT
+    return None

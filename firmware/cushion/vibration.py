@@ -8,12 +8,12 @@ bridge never reverses a spinning motor.
 
 from micropython import const
 
+# indices into cushion.names.MODE_NAMES
 MODE_OFF = const(0)
 MODE_CONTINUOUS = const(1)
 MODE_PULSE = const(2)
 MODE_WAVE = const(3)
 MODE_KNEAD = const(4)
-MODE_NAMES = ("off", "continuous", "pulse", "wave", "knead")
 
 INTENSITY_DUTY = (0, 400, 700, 1000)  # per-mille for intensity 1..3
 

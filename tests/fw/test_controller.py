@@ -4,7 +4,7 @@ boot event, and the input conversions."""
 import pytest
 
 from cushion import limits
-from cushion.safety import FAULT_CODES
+from cushion.names import FAULT_CODES
 
 from .fakehal import TICK, Rig
 
@@ -48,9 +48,10 @@ def test_integers_everywhere_in_a_tick():
     rig.hal.set_motor_ma(400)
     rig.run_s(5)
     ctl = rig.ctl
-    for v in (ctl.ta, ctl.tb, ctl.c12a, ctl.c12b, ctl.vin_mv, ctl.motor_ma, ctl.applied_duty,
-              ctl.motor_duty, ctl.heat.duty, ctl.vib.duty, ctl.dose.total_eq_ms,
-              ctl.heat.rate_c100_per_s, ctl.heat.setpoint):
+    r = ctl.readings
+    for v in (r.ta, r.tb, r.c12a, r.c12b, r.hot, r.vin_mv, r.motor_ma, ctl.out.heater,
+              ctl.out.motor, ctl.heat.duty, ctl.vib.duty, ctl.dose.total_eq_ms,
+              ctl.heat.trend.rate_c100_per_s, ctl.heat.setpoint):
         assert type(v) is int, v
     for c in rig.hal.log:
         if c.name in ("heater_pwm", "motor", "leds"):
@@ -61,13 +62,13 @@ def test_input_conversions():
     rig = Rig(temp_c=45.0, vin_v=12.0)
     rig.hal.set_motor_ma(825)
     rig.tick()
-    ctl = rig.ctl
-    assert abs(ctl.ta - 4500) <= 10 and abs(ctl.tb - 4500) <= 10
-    assert abs(ctl.vin_mv - 12000) <= 10
-    assert abs(ctl.motor_ma - 825) <= 2
+    r = rig.ctl.readings
+    assert abs(r.ta - 4500) <= 10 and abs(r.tb - 4500) <= 10
+    assert abs(r.vin_mv - 12000) <= 10
+    assert abs(r.motor_ma - 825) <= 2
     rig.hal.set_temp(30.0, 40.0)
     rig.tick()
-    assert ctl.hot_c100() == ctl.tb and abs(ctl.tb - 4000) <= 10
+    assert r.hot == r.tb and abs(r.tb - 4000) <= 10
 
 
 def test_boot_event():

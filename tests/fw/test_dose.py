@@ -70,7 +70,7 @@ def test_window_rolls_off_after_3_hours():
     assert eq_min(d) == pytest.approx(60.0, rel=0.01)
     soak(d, 2500, 30 * MIN, dt=1000)  # 3 h 20 min after the start
     assert d.total_eq_ms == 0
-    assert all(b == 0 for b in d._buckets)
+    assert all(b == 0 for b in d.buckets)
 
 
 def test_window_is_rolling_not_reset():

@@ -2,8 +2,9 @@
 
 import pytest
 
-from cushion import heat, limits
+from cushion import limits
 from cushion.heat import HELD_OFF, HOLDING, OFF, WARMING, HeatControl
+from cushion.names import HEAT_STATE_NAMES
 
 from .fakehal import TICK, Rig
 
@@ -103,7 +104,7 @@ def test_hold_off_stops_the_heat_and_stays_off():
     assert (h.state, h.level, h.setpoint, h.duty) == (HELD_OFF, 0, 0, 0)
     assert feed(h, 2000, 100) == 0
     assert h.state == HELD_OFF
-    assert heat.STATE_NAMES[h.state] == "fault"
+    assert HEAT_STATE_NAMES[h.state] == "fault"
 
 
 def test_off_after_hold_off_does_not_heat():

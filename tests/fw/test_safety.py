@@ -5,9 +5,11 @@ SR-8 in test_dose, SR-11 in test_app, SR-14 in test_protocol, SR-15 in test_stor
 import pytest
 
 from cushion import limits, store, thermistor
+from cushion.outputs import OutputGate
+from cushion.readings import Readings
 from cushion.safety import Supervisor
 
-from .fakehal import TICK, FakeHAL, MemStorage, Rig, ntc_counts12
+from .fakehal import TICK, FakeHAL, MemStorage, Rig, ntc_counts12, u16
 
 
 def last_tick(rig):
@@ -546,10 +548,16 @@ def test_sr13_high_current_with_the_motor_off_is_not_a_stall():
 def test_supervisor_latches_the_first_fault_only():
     hal = FakeHAL()
     s = Supervisor(hal)
-    s.check(0, 0, 0, 2048, 11000, 2500, 12000, 0, 0, 0, 0)
-    assert s.fault == "sensor_short" and s.new_fault == "sensor_short"
-    s.check(50, 50, 4095, 2048, -9000, 2500, 12000, 0, 0, 0, 0)
-    assert s.fault == "sensor_short" and s.new_fault is None
+    out = OutputGate(hal, s)
+    r = Readings()
+    hal.temp_raw[0] = u16(0)  # shorted
+    r.update(hal)
+    assert s.check(0, 0, r, out, 0) == "sensor_short"
+    assert s.fault == "sensor_short"
+    hal.temp_raw[0] = u16(4095)  # and then open: the first fault stays, nothing new
+    r.update(hal)
+    assert s.check(50, 50, r, out, 0) is None
+    assert s.fault == "sensor_short"
     assert not s.heater_allowed()
 
 

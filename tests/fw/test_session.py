@@ -35,7 +35,7 @@ def test_timer_inactive_reports_nothing():
     hal = FakeHAL()
     s = SessionTimer(hal)
     assert s.update(10**6) == NOTHING
-    assert s.remaining_ms(10**6) == 0 and s.elapsed_ms(10**6) == 0
+    assert s.remaining_ms(10**6) == 0
 
 
 def test_timer_restart_resets_the_warning():

@@ -2,7 +2,7 @@
 
 from cushion import limits, thermistor
 
-from .fakehal import beta_c, ntc_counts12, u16
+from .fakehal import beta_c, ntc_counts12
 
 
 def codes_between(lo_c, hi_c):
@@ -27,11 +27,6 @@ def test_reference_points_of_the_front_end():
     assert abs(thermistor.to_c100(1081) - 5000) <= 5
 
 
-def test_counts12_takes_the_top_12_bits_of_read_u16():
-    for c12 in (0, 1, 206, 1081, 2048, 3739, 4095):
-        assert thermistor.counts12(u16(c12)) == c12
-
-
 def test_strictly_decreasing_with_counts_over_the_whole_range():
     temps = [thermistor.to_c100(c) for c in range(0, 4096)]
     assert all(a > b for a, b in zip(temps, temps[1:])), "NTC: more counts = colder"
@@ -48,23 +43,22 @@ def test_integer_result():
 
 def test_open_threshold_is_about_minus_20_c():
     t = limits.SENSOR_OPEN_COUNTS
-    assert not thermistor.is_open(t)
-    assert thermistor.is_open(t + 1)
-    assert thermistor.is_open(4095)
-    assert not thermistor.is_open(ntc_counts12(-15.0))
-    assert thermistor.is_open(ntc_counts12(-25.0))
+    assert thermistor.window_fault(t) is None
+    assert thermistor.window_fault(t + 1) == "sensor_open"
+    assert thermistor.window_fault(4095) == "sensor_open"
+    assert thermistor.window_fault(ntc_counts12(-15.0)) is None
+    assert thermistor.window_fault(ntc_counts12(-25.0)) == "sensor_open"
 
 
 def test_short_threshold_is_about_110_c():
     t = limits.SENSOR_SHORT_COUNTS
-    assert not thermistor.is_short(t)
-    assert thermistor.is_short(t - 1)
-    assert thermistor.is_short(0)
-    assert not thermistor.is_short(ntc_counts12(105.0))
-    assert thermistor.is_short(ntc_counts12(115.0))
+    assert thermistor.window_fault(t) is None
+    assert thermistor.window_fault(t - 1) == "sensor_short"
+    assert thermistor.window_fault(0) == "sensor_short"
+    assert thermistor.window_fault(ntc_counts12(105.0)) is None
+    assert thermistor.window_fault(ntc_counts12(115.0)) == "sensor_short"
 
 
 def test_whole_plausible_window_is_neither_open_nor_short():
     for temp in range(-15, 106, 1):
-        c = ntc_counts12(temp)
-        assert not thermistor.is_open(c) and not thermistor.is_short(c), temp
+        assert thermistor.window_fault(ntc_counts12(temp)) is None, temp

@@ -149,7 +149,7 @@ def test_auto_off_stays_at_900_s_whatever_is_sent(start_ticks_ms):
             assert last_start is not None
             assert sim.now_s - last_start <= 900.0 + 0.1, (sim.now_s, last_start)
         ses = sim.ctl.session
-        now_state = (sim.ctl, ses.active, ses._start)  # noqa: SLF001
+        now_state = (sim.ctl, ses.active, ses.start_ms)
         if ses.active and now_state != state:
             last_start = sim.now_s
         state = now_state

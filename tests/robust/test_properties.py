@@ -65,7 +65,7 @@ class Checker:
         self.latched = ctl is not None and ctl.safety.fault is not None
         if ctl is not None:
             ses = ctl.session
-            state = (ctl, ses.active, ses._start)  # noqa: SLF001
+            state = (ctl, ses.active, ses.start_ms)
             if ses.active and state != self.state:
                 self.last_start = sim.now_s
             self.state = state

@@ -1,0 +1,50 @@
+"""One tick's inputs, read once through the HAL and converted to integers (DESIGN section 3).
+
+The controller owns one Readings object and refills it at the start of every tick; the
+supervisor, the session, the dose, the heat loop and the console all read the same values,
+so nothing in a tick reads the hardware twice or converts a count two ways.
+"""
+
+from cushion import limits, thermistor
+
+
+class Readings:
+    """Both pad sensors (12-bit counts, centi-degrees, SR-3 window fault), the supply (mV),
+    the motor current (mA) and the raw button mask. Preallocated: update() makes nothing."""
+
+    def __init__(self):
+        self.c12a = self.c12b = 2048
+        self.ta = self.tb = 2500
+        self.fault_a = self.fault_b = None  # None, or the sensor's SR-3 fault code
+        self.hot = 2500
+        self.vin_mv = 12000
+        self.motor_ma = 0
+        self.buttons = 0
+
+    def update(self, hal):
+        c = hal.read_temp(0) >> 4
+        self.c12a = c
+        self.ta = thermistor.to_c100(c)
+        self.fault_a = thermistor.window_fault(c)
+        c = hal.read_temp(1) >> 4
+        self.c12b = c
+        self.tb = thermistor.to_c100(c)
+        self.fault_b = thermistor.window_fault(c)
+        self.vin_mv = (hal.read_vin() >> 4) * limits.VIN_FULL_SCALE_MV // 4095
+        self.motor_ma = (hal.read_motor_current() >> 4) * limits.MOTOR_FULL_SCALE_MA // 4095
+        self.buttons = hal.buttons()
+        self.hot = self._hot()
+
+    def _hot(self):
+        """What control and dose act on: the hotter sensor, as a sensor reading low is never
+        trusted. A sensor outside the plausible window says nothing about the pad (the
+        supervisor latches a fault for it), so the other one stands in."""
+        a_ok = self.fault_a is None
+        b_ok = self.fault_b is None
+        if a_ok and b_ok:
+            return self.ta if self.ta > self.tb else self.tb
+        if a_ok:
+            return self.ta
+        if b_ok:
+            return self.tb
+        return 0
