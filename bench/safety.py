@@ -64,9 +64,9 @@ def cutoff_latency():
     """Holding at high, the MOSFET fails short (heater_stuck_on) and both thermistors' readings
     climb at 30 C/min (sensor drift), so the firmware's reading crosses 50.00 C within ~10 s,
     before the stuck-on rule (20 s grace) could act: only the SR-2 overheat check can cut the
-    heater. Latency: from the end of the tick whose firmware reading (hotter of ctl.ta/ctl.tb)
-    is first >= 5000 centi-C to the first physics tick in which the element got no power
-    (sim.heater_duty == 0), in simulated time."""
+    heater. Latency: from the end of the tick whose firmware reading (hotter of
+    ctl.readings.ta/tb) is first >= 5000 centi-C to the first physics tick in which the
+    element got no power (sim.heater_duty == 0), in simulated time."""
     sim = Simulation(ambient_c=22.0, seed=SEED)
     sim.command("heat high")
     sim.run(INJECT_S - sim.now_s)
@@ -78,7 +78,7 @@ def cutoff_latency():
     for _ in range(20 * 120):
         sim.step()
         ctl = sim.ctl
-        if t_cross is None and ctl is not None and max(ctl.ta, ctl.tb) >= 5000:
+        if t_cross is None and ctl is not None and max(ctl.readings.ta, ctl.readings.tb) >= 5000:
             t_cross = sim.now_ms
             fw_off = (not sim.board.heater_enabled) and sim.board.heater_permille == 0
         if t_cross is not None and sim.now_ms > t_cross and sim.heater_duty == 0.0:

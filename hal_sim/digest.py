@@ -39,8 +39,8 @@ def print_session(session_s=900, fault_s=60, out=print):
         if i % 20 == 0:
             ctl = sim.ctl
             out("T %d %d %d %d %d %d %d %d" % (
-                sim.now_ms, ctl.ta, ctl.tb, ctl.heat.setpoint, ctl.applied_duty,
-                ctl.motor_duty, ctl.heat.state, ctl.session.remaining_ms(sim.board.ticks_ms())))
+                sim.now_ms, ctl.readings.ta, ctl.readings.tb, ctl.heat.setpoint, ctl.out.heater,
+                ctl.out.motor, ctl.heat.state, ctl.session.remaining_ms(sim.board.ticks_ms())))
     sim.command("#3 heat medium")
     sim.run(30)
     sim.inject("sensor_short")
@@ -48,7 +48,8 @@ def print_session(session_s=900, fault_s=60, out=print):
         sim.step()
         if i % 20 == 0:
             ctl = sim.ctl
-            out("T %d %d %d %d %d %s" % (sim.now_ms, ctl.ta, ctl.tb, ctl.applied_duty,
+            r = ctl.readings
+            out("T %d %d %d %d %d %s" % (sim.now_ms, r.ta, r.tb, ctl.out.heater,
                                          ctl.heat.state, ctl.safety.fault))
     for ev in sim.events[seen:]:
         out(event_line(ev))

@@ -324,10 +324,11 @@ class Simulation:
         c = self.cushion
         if ctl is not None:
             heat = ctl.heat
+            r = ctl.readings
             row = {
                 "t_ms": self._ms,
-                "temp_c100": ctl.ta, "temp2_c100": ctl.tb, "setpoint_c100": heat.setpoint,
-                "heater_permille": ctl.applied_duty, "motor_permille": ctl.motor_duty,
+                "temp_c100": r.ta, "temp2_c100": r.tb, "setpoint_c100": heat.setpoint,
+                "heater_permille": ctl.out.heater, "motor_permille": ctl.out.motor,
                 "heat_state": heat.state, "heat": heat.level, "massage": ctl.vib.mode,
                 "fault": ctl.safety.active_fault() or "",
                 "session": 1 if ctl.session.active else 0, "state": ctl.state(),

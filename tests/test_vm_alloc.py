@@ -29,7 +29,7 @@ ctl.set_massage(now, 3, 2)
 run_ticks(ctl, hal, 400)  # settle: the first ticks of a session may allocate (events, state)
 
 print("ALLOC", alloc_over(ctl, hal, 1000))
-print("STATE", ctl.heat.state, ctl.session.active, ctl.vib.mode, ctl.applied_duty > 0)
+print("STATE", ctl.heat.state, ctl.session.active, ctl.vib.mode, ctl.out.heater > 0)
 """
 
 

@@ -59,7 +59,7 @@ def status_body(ctl, now):
     s = ctl.safety
     fault = s.active_fault()
     state = ctl.state()
-    vin = ctl.vin_mv
+    vin = ctl.readings.vin_mv
     return ('"state": "%s", "heat": "%s", "heat_state": "%s", "massage": "%s", '
             '"intensity": %d, "temp_c": %s, "temp2_c": %s, "setpoint_c": %s, '
             '"heater_pct": %d, "motor_pct": %d, "remaining_s": %d, "vin": %d.%02d, '
@@ -67,14 +67,14 @@ def status_body(ctl, now):
             '"uptime_ms": %d' % (
                 state, LEVEL_NAMES[ctl.heat.level], HEAT_STATE_NAMES[ctl.heat.state],
                 MODE_NAMES[ctl.vib.mode], ctl.vib.intensity,
-                protocol.c100_text(ctl.ta), protocol.c100_text(ctl.tb),
-                protocol.c100_text(ctl.heat.setpoint), ctl.applied_duty // 10,
-                ctl.motor_duty // 10, (ctl.session.remaining_ms(now) + 999) // 1000,
+                protocol.c100_text(ctl.readings.ta), protocol.c100_text(ctl.readings.tb),
+                protocol.c100_text(ctl.heat.setpoint), ctl.out.heater // 10,
+                ctl.out.motor // 10, (ctl.session.remaining_ms(now) + 999) // 1000,
                 vin // 1000, (vin % 1000) // 10,
                 "true" if s.supply_paused else "false",
                 "null" if fault is None else '"%s"' % fault,
                 protocol.c100_text(ctl.dose.cem43_x10() * 10),
-                "true" if ctl.dose_capped else "false",
+                "true" if ctl.dose.capped else "false",
                 ctl.uptime_ms()))
 
 def handle(ctl, now, req_id, verb, args):

@@ -71,32 +71,6 @@ class Controller:
             self._event("store_corrupt", '"file": "%s"' % name)
         self.store.corrupt = []
 
-    # -- this tick's values, as the console and the simulator read them ----------------
-
-    @property
-    def ta(self):
-        return self.readings.ta
-
-    @property
-    def tb(self):
-        return self.readings.tb
-
-    @property
-    def vin_mv(self):
-        return self.readings.vin_mv
-
-    @property
-    def applied_duty(self):
-        return self.out.heater
-
-    @property
-    def motor_duty(self):
-        return self.out.motor
-
-    @property
-    def dose_capped(self):
-        return self.dose.capped
-
     def outputs_off(self):
         self.out.off()
 

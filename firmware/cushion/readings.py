@@ -33,18 +33,15 @@ class Readings:
         self.vin_mv = (hal.read_vin() >> 4) * limits.VIN_FULL_SCALE_MV // 4095
         self.motor_ma = (hal.read_motor_current() >> 4) * limits.MOTOR_FULL_SCALE_MA // 4095
         self.buttons = hal.buttons()
-        self.hot = self._hot()
-
-    def _hot(self):
-        """What control and dose act on: the hotter sensor, as a sensor reading low is never
-        trusted. A sensor outside the plausible window says nothing about the pad (the
-        supervisor latches a fault for it), so the other one stands in."""
-        a_ok = self.fault_a is None
-        b_ok = self.fault_b is None
-        if a_ok and b_ok:
-            return self.ta if self.ta > self.tb else self.tb
-        if a_ok:
-            return self.ta
-        if b_ok:
-            return self.tb
-        return 0
+        # What control and dose act on: the hotter sensor, as a sensor reading low is never
+        # trusted. A sensor outside the plausible window says nothing about the pad (the
+        # supervisor latches a fault for it), so the other one stands in.
+        if self.fault_a is None:
+            hot = self.ta
+            if self.fault_b is None and self.tb > hot:
+                hot = self.tb
+        elif self.fault_b is None:
+            hot = self.tb
+        else:
+            hot = 0
+        self.hot = hot

@@ -13,7 +13,7 @@ Every figure behind the constants (noise, pad rates, the fitted leads): docs/con
 from micropython import const
 
 # Readings carry 4 extra fractional bits (1/16 centi-degree) through the filter and the fit.
-FRAC = const(4)
+_FRAC = const(4)
 # IIR time constant 8 ticks (0.4 s): cuts the ADC noise ~4x, a lag small next to the sensors'.
 _FILT_SHIFT = const(3)
 # One sample a second over the last 12 s: quiet enough for ACC_LEAD, quick enough for the pad.
@@ -42,17 +42,17 @@ _IN_MAX = const(12000)
 
 # Lead on the rate: element storage plus sensor lag, shortened because the cut drives the
 # duty to zero at first (the light pad's warm-up against the heavy pad's overshoot).
-LEAD_MS = const(21000)
+_LEAD_MS = const(21000)
 # Lead on the acceleration, s^2: about element time constant x sensor lag, fitted lower.
-ACC_LEAD = const(100)
+_ACC_LEAD = const(100)
 
 
 class Trend:
     """update() once a tick with the pad reading; the fields are public and read-only
-    outside: `filt` (filtered reading, centi-degrees << FRAC), `c100` (the same in
+    outside: `filt` (filtered reading, centi-degrees << _FRAC), `c100` (the same in
     centi-degrees), `rate` (1/16 centi-degree per s), `acc` (1/256 centi-degree per s^2),
-    `lead` (projection minus filtered reading, centi-degrees << FRAC), `ring` (one filtered
-    sample a second, newest at `pos`) and `rate_c100_per_s`."""
+    `lead` (projection minus filtered reading, centi-degrees << _FRAC), `ring` (one filtered
+    sample a second, newest at `pos`)."""
 
     def __init__(self):
         self.filt = 0
@@ -63,7 +63,6 @@ class Trend:
         self.rate = 0
         self.acc = 0
         self.lead = 0
-        self.rate_c100_per_s = 0
         self._ms = 0  # ms since the newest sample
 
     def update(self, c100, dt_ms):
@@ -73,7 +72,7 @@ class Trend:
             c100 = _IN_MIN
         elif c100 > _IN_MAX:
             c100 = _IN_MAX
-        x = c100 << FRAC
+        x = c100 << _FRAC
         ring = self.ring
         if not self.primed:
             self.primed = True
@@ -84,7 +83,7 @@ class Trend:
         f = self.filt
         f += (x - f) >> _FILT_SHIFT
         self.filt = f
-        self.c100 = f >> FRAC
+        self.c100 = f >> _FRAC
         ms = self._ms + dt_ms
         if ms >= 1000:
             ms -= 1000
@@ -95,42 +94,37 @@ class Trend:
                 pos = 0
             ring[pos] = f
             self.pos = pos
-            self._fit(f)
+            s1 = 0
+            s2 = 0
+            j = pos
+            for i in range(_RING):
+                d = ring[j] - f
+                if d > _DIFF_MAX:
+                    d = _DIFF_MAX
+                elif d < -_DIFF_MAX:
+                    d = -_DIFF_MAX
+                s1 += _W1[i] * d
+                s2 += _W2[i] * d
+                j -= 1
+                if j < 0:
+                    j = _RING - 1
+            r = s1 // _D1
+            if r > _RATE_MAX:
+                r = _RATE_MAX
+            elif r < -_RATE_MAX:
+                r = -_RATE_MAX
+            a = s2 * 16 // _D2
+            if a > _ACC_MAX:
+                a = _ACC_MAX
+            elif a < -_ACC_MAX:
+                a = -_ACC_MAX
+            self.rate = r
+            self.acc = a
+            lead = r * _LEAD_MS // 1000 + a * _ACC_LEAD // 16
+            if lead > _LEAD_MAX:
+                lead = _LEAD_MAX
+            elif lead < _LEAD_MIN:
+                lead = _LEAD_MIN
+            self.lead = lead
         self._ms = ms
-        self.rate_c100_per_s = self.rate >> FRAC
-        return (f + self.lead) >> FRAC
-
-    def _fit(self, f):
-        ring = self.ring
-        s1 = 0
-        s2 = 0
-        j = self.pos
-        for i in range(_RING):
-            d = ring[j] - f
-            if d > _DIFF_MAX:
-                d = _DIFF_MAX
-            elif d < -_DIFF_MAX:
-                d = -_DIFF_MAX
-            s1 += _W1[i] * d
-            s2 += _W2[i] * d
-            j -= 1
-            if j < 0:
-                j = _RING - 1
-        r = s1 // _D1
-        if r > _RATE_MAX:
-            r = _RATE_MAX
-        elif r < -_RATE_MAX:
-            r = -_RATE_MAX
-        a = s2 * 16 // _D2
-        if a > _ACC_MAX:
-            a = _ACC_MAX
-        elif a < -_ACC_MAX:
-            a = -_ACC_MAX
-        self.rate = r
-        self.acc = a
-        lead = r * LEAD_MS // 1000 + a * ACC_LEAD // 16
-        if lead > _LEAD_MAX:
-            lead = _LEAD_MAX
-        elif lead < _LEAD_MIN:
-            lead = _LEAD_MIN
-        self.lead = lead
+        return (f + self.lead) >> _FRAC

@@ -51,7 +51,7 @@ def test_integers_everywhere_in_a_tick():
     r = ctl.readings
     for v in (r.ta, r.tb, r.c12a, r.c12b, r.hot, r.vin_mv, r.motor_ma, ctl.out.heater,
               ctl.out.motor, ctl.heat.duty, ctl.vib.duty, ctl.dose.total_eq_ms,
-              ctl.heat.trend.rate_c100_per_s, ctl.heat.setpoint):
+              ctl.heat.trend.rate, ctl.heat.setpoint):
         assert type(v) is int, v
     for c in rig.hal.log:
         if c.name in ("heater_pwm", "motor", "leds"):

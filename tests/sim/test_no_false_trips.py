@@ -41,7 +41,7 @@ def clean_session(w, level, reach=True):
     while sim.now_s < SESSION_S + 30:
         w.step()
         ctl = sim.ctl
-        hot = ctl.ta if ctl.ta > ctl.tb else ctl.tb
+        hot = ctl.readings.ta if ctl.readings.ta > ctl.readings.tb else ctl.readings.tb
         if setpoint_c100 - hot < closest:
             closest = setpoint_c100 - hot
         if safety.supply_paused:
@@ -119,7 +119,7 @@ def test_watchdog_reset_mid_warm_up_in_the_hottest_corner_no_trip():
     that history, so it assumes the most stored heat there can be (not a stuck MOSFET)."""
     w = start(ambient_c=35.0, supply_v=13.2, params=PadParams(power_scale=1.2, mass_scale=0.7))
     sim = w.sim
-    assert w.run_until(lambda s: max(s.ctl.ta, s.ctl.tb) >= 4000, 120) is not None
+    assert w.run_until(lambda s: max(s.ctl.readings.ta, s.ctl.readings.tb) >= 4000, 120) is not None
     sim.inject("loop_hang")
     assert w.run_until(lambda s: s.resets, 3) is not None
     w2 = Watch(sim)

@@ -24,7 +24,7 @@ def test_sr2_reading_at_50_c_unpowers_the_element_within_100_ms(phase, sensor):
     sim.cushion.sensor_c[sensor] = 50.6
     w.step()
     ctl = sim.ctl
-    reading = ctl.ta if sensor == 0 else ctl.tb
+    reading = ctl.readings.ta if sensor == 0 else ctl.readings.tb
     assert reading >= limits.OVERHEAT_C100  # the first reading at or above 50 C ...
     t_read = sim.now_s
     assert sim.heater_duty > 0  # ... taken while the element was powered
@@ -52,7 +52,7 @@ def test_sr2_a_steep_rise_is_cut_on_its_first_reading_over_50_c():
         if t_read is None:
             sim.cushion.sensor_c[0] += 2.0
         w.step()
-        if t_read is None and sim.ctl.ta >= limits.OVERHEAT_C100:
+        if t_read is None and sim.ctl.readings.ta >= limits.OVERHEAT_C100:
             t_read = sim.now_s
             assert not sim.board.heater_enabled
         elif t_read is not None:
