@@ -10,8 +10,8 @@ Both return the script's stdout as text and raise ``VMError`` (with the VM's out
 the script fails. Typical use::
 
     from tools import mpvm
-    out = mpvm.run_unix("import cushion.limits as L; print(L.OVERHEAT_CC)", ["firmware"])
-    out = mpvm.run_wasm("import cushion.limits as L; print(L.OVERHEAT_CC)",
+    out = mpvm.run_unix("import cushion.limits as L; print(L.OVERHEAT_C100)", ["firmware"])
+    out = mpvm.run_wasm("import cushion.limits as L; print(L.OVERHEAT_C100)",
                         {"firmware": "/fw"})          # host dir -> path inside the VM
 """
 

@@ -12,12 +12,12 @@ entry go out. A steady tick (no serial traffic, telemetry off) allocates nothing
 
 from micropython import const
 
-from cushion import commands, limits, protocol
+from cushion import commands, limits, panel, protocol
+from cushion.buttons import Buttons
 from cushion.dose import CAPPED, NOTHING, ThermalDose
 from cushion.heat import HELD_OFF, HeatControl
 from cushion.names import MOTOR_STALL
 from cushion.outputs import OutputGate
-from cushion.panel import Panel
 from cushion.readings import Readings
 from cushion.safety import Supervisor
 from cushion.session import AUTO_OFF, WARNING, SessionTimer
@@ -45,7 +45,7 @@ class Controller:
         self.session = SessionTimer(hal)
         self.dose = ThermalDose()
         self.dose.restore(self.settings["dose_eq_ms"])
-        self.panel = Panel(self, hal)
+        self.buttons = Buttons(hal)
         self.readings = Readings()
         self.reader = protocol.LineReader()
         self.rx_buf = bytearray(_RX_CHUNK)
@@ -113,7 +113,9 @@ class Controller:
             self.end_session()
         self._timer = timer
 
-        if self.panel.update(now, r.buttons):
+        buttons = self.buttons
+        buttons.update(now, r.buttons)
+        if (buttons.short or buttons.long) and panel.on_buttons(self, now):
             self._cleared = True
 
         dose = self.dose.update(dt, r.hot)
@@ -127,7 +129,7 @@ class Controller:
 
         duty = heat.update(r.hot, dt)
         motor = self.vib.update(now, dt)
-        self.out.apply(duty, heat.level > 0, motor, self.vib.direction, self.panel.leds(now))
+        self.out.apply(duty, heat.level > 0, motor, self.vib.direction, panel.leds(self, now))
 
         self._deferring = False
         self._report(now)
@@ -208,7 +210,7 @@ class Controller:
         s = self.settings
         s["intensity"] = self.vib.intensity
         s["dose_eq_ms"] = self.dose.total_eq_ms
-        self.dose.saved()
+        self.dose.saved_eq_ms = self.dose.total_eq_ms
         try:
             self.store.save_settings(s)
         except OSError:

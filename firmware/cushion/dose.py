@@ -60,7 +60,7 @@ class ThermalDose:
 
     def update(self, dt_ms, c100):
         """One tick: account dt_ms at c100 and apply the policy. Returns CAPPED, SAVE or
-        NOTHING; the caller saves the settings for both (and calls saved() when it does)."""
+        NOTHING; the caller saves the settings for both (and sets saved_eq_ms when it does)."""
         self.add(dt_ms, c100)
         since = self._since_save_ms + dt_ms
         if since > limits.DOSE_SAVE_MIN_MS:
@@ -82,10 +82,6 @@ class ThermalDose:
             self.saved_eq_ms = total
             return SAVE
         return NOTHING
-
-    def saved(self):
-        """The settings (with the dose in them) were just written."""
-        self.saved_eq_ms = self.total_eq_ms
 
     def add(self, dt_ms, c100):
         """Account dt_ms spent at c100. Integers only; nothing allocated."""

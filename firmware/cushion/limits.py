@@ -48,11 +48,8 @@ OVERHEAT_C100 = const(5000)
 SENSOR_OPEN_COUNTS = const(3739)
 SENSOR_SHORT_COUNTS = const(206)
 
-# SR-6: the two pad sensors disagree by more than 5 C for 5 s (the requirement's values).
-# Honest disagreement is far smaller: the sensors' lags differ by 2 s, 0.3 C at the fastest
-# warm-up. A sensor drifting 1 C/min takes 5 minutes to get here, a detached one 7..46 s (in
-# a 35 C room on low the loose one settles within 5 C of the pad: harmless, the control runs
-# on the hotter sensor).
+# SR-6: the two pad sensors disagree by more than 5 C for 5 s (the requirement's values);
+# honest disagreement is far smaller (docs/simulator.md, "Safety thresholds and why").
 MISMATCH_C100 = const(500)
 MISMATCH_MS = const(5000)
 
@@ -67,66 +64,29 @@ FULL_DUTY_PERMILLE = const(950)
 
 # SR-4: while driven hard more than NO_RISE_ARM_C100 below the set-point, the hotter
 # reading must climb NO_RISE_MIN_C100 above its lowest point at least once every
-# NO_RISE_WINDOW_MS (the clock restarts at each such gain, the Klipper way; measuring from
-# the trough, not from where the check armed, because a pad that was cooling keeps falling
-# for a while after the heater comes back on: the element has to warm first).
-# - The slowest honest gain of 0.5 C anywhere in the envelope: 46 s on the bare physics
-#   (0 C room, 10.8 V, mass +30 %, heater back on after a 2-minute pause at 38 C), 57 s in
-#   the firmware with ADC noise (0 C, 10.8 V, element -20 %, high, a 30 s supply pause at
-#   41 C, 6.9 C under its full-power equilibrium). 120 s is 2.1 x that: no false trips.
-#   (Marlin's 2 C per 40 s would trip that pad: near 42 C it gains well under 1 C/min.)
-# - 0.5 C is 17 ADC counts at 45 C, eight times the +-2 count noise of one reading.
-# - Arming 3 C below the set-point: the weakest pad (0 C, 10.8 V, element -20 %) settles at
-#   47.9 C at full power, 2.9 C above the high set-point, so it still gains (slowly) all
-#   the way to 42 C; closer, the rise flattens out and SR-5a takes over.
-# - An open element (or a pad sensor that no longer feels the pad): the pad only drifts
-#   toward its no-heat equilibrium (26.6 C in a 22 C room), slower than 0.5 C per 120 s
-#   once within ~2 C of it: latched 120 s after the last gain (~230 s after the fault in the
-#   warm-up at 22 C; in a 0 C room the user's back warms a cold pad toward 13 C for ~10
-#   minutes first). No heat reaches the pad meanwhile: a delay, not a hazard.
+# NO_RISE_WINDOW_MS (the clock restarts at each gain, the Klipper way; from the trough, as a
+# pad that was cooling keeps falling while the element warms first). The window is 2.1 x the
+# slowest honest 0.5 C gain in the envelope, 0.5 C is 8 x the noise of one reading, and 3 C
+# is where the weakest pad's rise flattens out (docs/simulator.md has the figures).
 NO_RISE_ARM_C100 = const(300)
 NO_RISE_MIN_C100 = const(50)
 NO_RISE_WINDOW_MS = const(120000)
 
 # SR-5a: once the hotter reading has come within NO_RISE_ARM_C100 of the set-point (where
 # SR-4 stops watching; re-armed by coming back after a higher set-point or a supply pause),
-# RUNAWAY_BELOW_C100 under it at full duty for RUNAWAY_MS latches `thermal_runaway`.
-# - A working pad never gets there: at full power even the weakest one settles 2.9 C above
-#   the high set-point, and over the whole envelope the reading, once within 1 C, never
-#   fell more than 1.1 C under the set-point at full duty. 5 C is 4.5 x that.
-# - 30 s: four times the slower sensor's lag (8 s), yet short: with both sensors lifted off
-#   the pad (a double fault, beyond the single-fault basis) the heater runs blind at full
-#   power, and this latches 32..41 s later with the true pad at most 48.1 C (35 C room).
-# - An open element while holding: the pad cools 5 C in ~155 s (22 C room), then 30 s.
+# RUNAWAY_BELOW_C100 under it at full duty for RUNAWAY_MS latches `thermal_runaway`: 4.5 x
+# the deepest honest dip, for four times the slower sensor's lag (docs/simulator.md).
 RUNAWAY_BELOW_C100 = const(500)
 RUNAWAY_MS = const(30000)
 
 # SR-5b: `heater_stuck_on`: the reading rises, with the heater commanded off, beyond what
-# the heat already stored in the element can explain.
-# - Stored heat: the element runs 9 C (0 C, 10.8 V, element -20 %) to 21 C (13.2 V,
-#   element +20 %) above the surface at full power, 14.4 C nominal, and hands that heat to
-#   the surface after a cut: the hotter reading then keeps rising for up to ~60 s, by at most
-#   3.4 C in the envelope (35 C room, 13.2 V, element +20 %; 3.75 C with mass -30 % too).
-#   That is why a fixed "no rise for 20 s after the cut" rule either trips falsely or waits
-#   too long. The firmware keeps an index of the stored heat instead: the applied duty,
-#   followed with STUCK_HEAT_UP_MS while rising (shorter than the lightest element's 23 s
-#   time constant, so the index is never behind the element) and STUCK_HEAT_DOWN_MS while
-#   falling (longer than the heaviest element's 43 s).
-# - While commanded off, the (median-of-3) reading may rise at most STUCK_MARGIN_C100 plus
-#   STUCK_STORED_C100 times that index (1.0 = settled at full power) above any earlier
-#   reading of the same off period. Fitted over the envelope and its combined corners:
-#   3.66 C per unit index is the most any honest pad needed (with 0.2 C of margin, every
-#   time after every cut from full power at 36..49 C, and after PI holds and fixed duties);
-#   4.0 C and 0.3 C leave room for the noise (the closest honest session came to 0.39 C).
-# - Holding at 45 C (index 0.3..0.6) a stuck MOSFET is caught 1.4..2.3 C above the reading
-#   at the cut: the pad peaks at 47.3..47.9 C (0..35 C rooms), where SR-2 alone would let it
-#   reach 51.0 C (22 C room) to 52.5 C (35 C, 13.2 V, element +20 %).
-# - Only above STUCK_NOHEAT_C100: without heat the pad settles between the room (at most
-#   35 C) and the user's back (34 C): 13.0 C in a 0 C room, 34.6 C in a 35 C room. Up to
-#   there a rise can be the back warming a cold pad (up to ~2 C/min in a 0 C room); above
-#   36 C an unheated pad can only cool. (The cut-off switch is open whenever no heat is
-#   wanted, so below 36 C a stuck MOSFET is no hazard either.)
-# - After a reset the history is unknown: the index starts as if settled at full power.
+# the heat already stored in the element can explain. The firmware keeps an index of that
+# stored heat (the applied duty, followed faster than the lightest element warms and slower
+# than the heaviest cools); while commanded off the median-of-3 reading may rise at most
+# STUCK_MARGIN_C100 + STUCK_STORED_C100 x index (1.0 = settled at full power) above any
+# earlier reading of the off period, and only above STUCK_NOHEAT_C100, beyond what an
+# unheated pad reaches. After a reset the index starts as if settled at full power.
+# The fit over the envelope and the detection figures: docs/simulator.md.
 STUCK_HEAT_UP_MS = const(10000)
 STUCK_HEAT_DOWN_MS = const(45000)
 STUCK_STORED_C100 = const(400)
@@ -155,18 +115,12 @@ SUPPLY_HIGH_MS = const(100)
 
 # SR-13: motor stall. 0.1 ohm shunt, gain 20: 3.3 V / 2 V/A = 1650 mA full scale.
 MOTOR_FULL_SCALE_MA = const(1650)
-# The motors draw 100 mA + 400 mA x speed running and 100 mA + 1300 mA x duty stalled
-# (docs/simulator.md): a fixed 1 A limit missed a stall at intensity 1 (40 %: 620 mA) and
-# sat on the 1.01 A of a stall at intensity 2. The limit follows the duty instead:
-# 150 mA + 800 mA x duty, between running (at most 100 + 400 x duty, +~90 mA while the wave
-# mode's duty slews) and stalled (100 + 1300 x duty), at every duty the patterns use
-# (20 % .. 100 %): at 20 % running <= 270 mA < 310 mA < 360 mA stalled.
+# The limit follows the duty, between a running motor's current and a stalled one's at every
+# duty the patterns use (docs/simulator.md has the motor model and the margins).
 MOTOR_STALL_BASE_MA = const(150)
 MOTOR_STALL_PER_DUTY_MA = const(800)
-# SR-13's 1 s of high current, counted while the motor is driven (the pulse mode's and the
-# knead reversal's off-phases neither count nor reset it, so a stall in pulse mode latches
-# after two pulses). Start-up inrush (soft start 300 ms, motor 0.2 s) and knead's reversals
-# stay over the limit for at most 0.3 s in any running pattern (measured).
+# SR-13's 1 s of high current, counted while the motor is driven (the off-phases of pulse
+# and knead neither count nor reset it); inrush stays over the limit for at most 0.3 s.
 MOTOR_STALL_MS = const(1000)
 # Undriven this long (twice a pulse off-phase, 500 ms): the count starts afresh.
 MOTOR_STALL_RESET_MS = const(1000)

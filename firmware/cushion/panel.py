@@ -10,7 +10,7 @@ session, heat level, massage, and a blink code for a latched fault.
 from micropython import const
 
 from cushion import limits
-from cushion.buttons import HEAT, MASSAGE, POWER, Buttons
+from cushion.buttons import HEAT, MASSAGE, POWER
 from cushion.names import FAULT_CODES
 from cushion.vibration import MODE_KNEAD, MODE_OFF
 
@@ -20,70 +20,60 @@ _LED_MASSAGE = const(16)
 _LED_FAULT = const(32)
 
 
-class Panel:
-    def __init__(self, ctl, hal):
-        self._ctl = ctl
-        self._hal = hal
-        self.buttons = Buttons(hal)
+def on_buttons(ctl, now):
+    """Act on the presses ctl.buttons reported this tick; True when a long power press
+    cleared a latched fault (the controller reports it)."""
+    b = ctl.buttons
+    short = b.short
+    long = b.long
+    cleared = False
+    if long & POWER:
+        s = ctl.safety
+        had_fault = s.fault is not None or s.motor_fault is not None
+        cleared = had_fault and ctl.try_clear() is None
+    if short & POWER:
+        if ctl.idle():
+            # a power press starts a session with the remembered preferences
+            ctl.set_heat(now, ctl.settings["heat"])
+            if ctl.vib.mode == MODE_OFF:
+                ctl.set_massage(now, ctl.settings["massage"], ctl.vib.intensity)
+        else:
+            ctl.end_session()
+    if short & HEAT:
+        nxt = ctl.heat.level + 1
+        if nxt > limits.HEAT_HIGH or (ctl.dose.capped and nxt > limits.HEAT_LOW):
+            nxt = 0
+        ctl.set_heat(now, nxt)
+    if short & MASSAGE:
+        nxt = ctl.vib.mode + 1
+        if nxt > MODE_KNEAD:
+            nxt = 0
+        ctl.set_massage(now, nxt, ctl.vib.intensity)
+    if long & MASSAGE:
+        nxt = ctl.vib.intensity + 1
+        if nxt > 3:
+            nxt = 1
+        ctl.vib.intensity = nxt
+        ctl.save_settings()
+    return cleared
 
-    def update(self, now, raw):
-        """Debounce the raw mask and act on the presses; True when a long power press
-        cleared a latched fault (the controller reports it)."""
-        b = self.buttons
-        b.update(now, raw)
-        short = b.short
-        long = b.long
-        if not (short or long):
-            return False
-        ctl = self._ctl
-        cleared = False
-        if long & POWER:
-            s = ctl.safety
-            had_fault = s.fault is not None or s.motor_fault is not None
-            cleared = had_fault and ctl.try_clear() is None
-        if short & POWER:
-            if ctl.idle():
-                # a power press starts a session with the remembered preferences
-                ctl.set_heat(now, ctl.settings["heat"])
-                if ctl.vib.mode == MODE_OFF:
-                    ctl.set_massage(now, ctl.settings["massage"], ctl.vib.intensity)
-            else:
-                ctl.end_session()
-        if short & HEAT:
-            nxt = ctl.heat.level + 1
-            if nxt > limits.HEAT_HIGH or (ctl.dose.capped and nxt > limits.HEAT_LOW):
-                nxt = 0
-            ctl.set_heat(now, nxt)
-        if short & MASSAGE:
-            nxt = ctl.vib.mode + 1
-            if nxt > MODE_KNEAD:
-                nxt = 0
-            ctl.set_massage(now, nxt, ctl.vib.intensity)
-        if long & MASSAGE:
-            nxt = ctl.vib.intensity + 1
-            if nxt > 3:
-                nxt = 1
-            ctl.vib.intensity = nxt
-            ctl.save_settings()
-        return cleared
 
-    def leds(self, now):
-        """The LED mask for this tick."""
-        ctl = self._ctl
-        mask = 0
-        if ctl.session.active:
-            mask |= _LED_SESSION
-        mask |= _LED_HEAT[ctl.heat.level]
-        if ctl.vib.mode != MODE_OFF:
-            mask |= _LED_MASSAGE
-        code = ctl.safety.active_fault()
-        if code is not None:
-            # blink code: N short blinks every 3 s, N = the fault's number
-            n = 1
-            for i in range(len(FAULT_CODES)):
-                if FAULT_CODES[i] == code:
-                    n = i + 1
-            phase = self._hal.ticks_diff(now, ctl.fault_at) % 3000
-            if phase < n * 300 and phase % 300 < 150:
-                mask |= _LED_FAULT
-        return mask
+def leds(ctl, now):
+    """The LED mask for this tick."""
+    mask = 0
+    if ctl.session.active:
+        mask |= _LED_SESSION
+    mask |= _LED_HEAT[ctl.heat.level]
+    if ctl.vib.mode != MODE_OFF:
+        mask |= _LED_MASSAGE
+    code = ctl.safety.active_fault()
+    if code is not None:
+        # blink code: N short blinks every 3 s, N = the fault's number
+        n = 1
+        for i in range(len(FAULT_CODES)):
+            if FAULT_CODES[i] == code:
+                n = i + 1
+        phase = ctl.hal.ticks_diff(now, ctl.fault_at) % 3000
+        if phase < n * 300 and phase % 300 < 150:
+            mask |= _LED_FAULT
+    return mask
