@@ -11,15 +11,13 @@ MicroPython VMs (no CPython-only imports here).
 import json
 
 from cushion import app, limits
+from cushion.schema import FAULT_KINDS
 from hal_sim.board import BoardReset, VirtualBoard
 from hal_sim.physics import Cushion
 
 TICK_MS = limits.TICK_MS
 
-FAULTS = (
-    "sensor_open", "sensor_short", "sensor_detached", "sensor_drift", "heater_stuck_on",
-    "heater_open", "supply_low", "supply_high", "motor_stall", "loop_hang", "serial_noise",
-)
+FAULTS = FAULT_KINDS  # what inject() and repair() take
 BUTTONS = {"power": 1, "heat": 2, "massage": 4}
 SUPPLY_LOW_V = 10.0
 SUPPLY_HIGH_V = 15.0
