@@ -8,7 +8,7 @@ from cushion.schema import (
     EVENT_FIELDS, FAULT_CODES, FAULT_KINDS, HEAT_STATE_NAMES, LEVEL_NAMES, MODE_NAMES,
     STATE_NAMES,
 )
-from hal_sim.board import TICKS_PERIOD
+from hal_sim.double import TICKS_PERIOD
 from hal_sim.scenario.fields import (
     ScenarioError, integer, match_value, number, one_kind, show, string, unknown, window,
 )
