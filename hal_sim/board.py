@@ -18,7 +18,8 @@ class BoardReset(Exception):
 
 class VirtualBoard(VirtualClock):
     """The HAL on a simulated cushion: its clock, storage, outputs, inputs, serial and
-    watchdog. Tests that need no physics use VirtualClock and MemStorage on their own."""
+    watchdog. Tests that need no physics use hal_sim.double's VirtualClock and MemStorage
+    on their own."""
     name = "sim"
 
     def __init__(self, cushion, start_ticks_ms=0, storage=None):

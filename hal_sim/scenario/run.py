@@ -116,9 +116,9 @@ class _Runner:
         # injected, replies cannot be told apart and are not matched to steps
         return "serial_noise" in self.sim.active_faults
 
-    def say(self, text):
+    def say(self, text, at_s=None):
         if self.progress is not None:
-            self.progress("%8.2f s  %s" % (self.sim.now_s, text))
+            self.progress("%8.2f s  %s" % (self.sim.now_s if at_s is None else at_s, text))
 
     def look(self):
         """New events and replies since the last look."""
@@ -126,7 +126,7 @@ class _Runner:
         if self.progress is not None:
             for ev in sim.events[self.events_seen:]:
                 rest = {k: v for k, v in ev.items() if k not in ("event", "sim_s")}
-                self.say(("event %s %s" % (ev["event"], fmt_fields(rest))).rstrip())
+                self.say(("event %s %s" % (ev["event"], fmt_fields(rest))).rstrip(), ev["sim_s"])
             self.events_seen = len(sim.events)
         if len(sim.resets) != self.resets_seen:  # a reboot drops what was on the line
             self.resets_seen = len(sim.resets)
@@ -137,7 +137,7 @@ class _Runner:
                 continue
             log = self.waiting.pop(0)
             log.reply = reply
-            self.say("steps[%d] -> %s" % (log.index, log.reply_text()))
+            self.say("steps[%d] -> %s" % (log.index, log.reply_text()), reply["sim_s"])
             if log.refused and self.refused is None:
                 self.refused = log
         self.replies_seen = len(sim.replies)
