@@ -59,12 +59,17 @@ def test_status_reply_and_telemetry_carry_exactly_the_status_fields():
     assert all(event_keys_ok(e) for e in tele)
 
 
-def test_boot_fault_and_cleared_events():
-    sim = Simulation()
+def latch_sensor_open(sim):
+    """Heat high, then sensor A opens: `sensor_open` latches within the second."""
     sim.command("heat high")
     sim.run(2)
     sim.inject("sensor_open")
     sim.run(1)
+
+
+def test_boot_fault_and_cleared_events():
+    sim = Simulation()
+    latch_sensor_open(sim)
     sim.repair("sensor_open")
     sim.run(1)
     sim.press("power", hold_s=2.5)  # the long press clears a latched fault
@@ -132,17 +137,11 @@ def test_each_error_reply(line, error):
 
 def test_fault_active_and_not_cool_error_replies():
     sim = Simulation()
-    sim.command("heat high")
-    sim.run(2)
-    sim.inject("sensor_open")
-    sim.run(1)
+    latch_sensor_open(sim)
     reply = sim.command("heat high")
     assert reply["error"] == "fault_active" and keys(reply) == ERROR_KEYS
-    sim.repair("sensor_open")
-    sim.run(1)
     hot = Simulation(ambient_c=45.0)  # a pad above 40 C may not be cleared (SR-12)
-    hot.inject("sensor_open")
-    hot.run(1)
+    latch_sensor_open(hot)
     hot.repair("sensor_open")
     hot.run(1)
     reply = hot.command("clear")

@@ -237,6 +237,7 @@ class FakeHAL(VirtualClock):
                 self.sent.append((self.elapsed, obj))
             else:
                 self.bad_lines.append(raw)
+        return True  # the whole line went out (the HAL contract: False = dropped)
 
     # -- watchdog, reset ----------------------------------------------------------------
     def wdt_start(self, timeout_ms):
