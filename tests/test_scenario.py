@@ -475,3 +475,13 @@ def test_the_design_example_is_the_design_example():
 def test_example_scenario(path):
     result = run_scenario(path)
     assert result.passed, "%s\n%s" % (path.name, result.report())
+
+
+def test_add_run_arguments_gives_another_parser_the_runners_options(tmp_path):
+    import argparse
+
+    from hal_sim.scenario import add_run_arguments
+    p = add_run_arguments(argparse.ArgumentParser(prog="cushion run"))
+    args = p.parse_args(["a.toml", "b.toml", "--plot", "p.png", "--csv", "t.csv", "-v"])
+    assert (args.files, args.plot, args.csv, args.verbose) == (
+        ["a.toml", "b.toml"], "p.png", "t.csv", True)

@@ -1,7 +1,7 @@
 """Scenario files: a TOML script of steps for the simulated cushion, and what must come of it.
 
     python -m hal_sim run scenarios/sensor_detached_while_holding.toml --plot out.png
-    cushion run FILE            (host/cli.py calls `run_files` directly)
+    cushion run FILE            (host/cli.py: `add_run_arguments` and `run_files`)
 
     from hal_sim.scenario import run_scenario
     result = run_scenario("scenarios/x.toml")      # or a dict with the same shape
@@ -18,14 +18,14 @@ the firmware refused a `send` step, 2 the file (or the command line) is bad; the
 to stderr.
 """
 
-from hal_sim.scenario.cli import main, run_file, run_files
+from hal_sim.scenario.cli import add_run_arguments, main, run_file, run_files
 from hal_sim.scenario.fields import ScenarioError
 from hal_sim.scenario.judge import JUDGES, Outcome, event_matches, row_state
 from hal_sim.scenario.run import ScenarioResult, StepLog, run_scenario
 from hal_sim.scenario.validate import load_scenario, validate_scenario
 
 __all__ = [
-    "JUDGES", "Outcome", "ScenarioError", "ScenarioResult", "StepLog", "event_matches",
-    "load_scenario", "main", "row_state", "run_file", "run_files", "run_scenario",
-    "validate_scenario",
+    "JUDGES", "Outcome", "ScenarioError", "ScenarioResult", "StepLog", "add_run_arguments",
+    "event_matches", "load_scenario", "main", "row_state", "run_file", "run_files",
+    "run_scenario", "validate_scenario",
 ]

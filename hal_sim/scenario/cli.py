@@ -91,18 +91,24 @@ def run_files(paths, plot=None, csv=None, verbose=False, out=sys.stdout, err=sys
     return code
 
 
-def _parser():
-    p = argparse.ArgumentParser(
-        prog="python -m hal_sim run",
-        description="Run scenario files on the simulated cushion and check their expectations."
-                    " Exit 0 all passed, 1 some failed or a step was refused, 2 bad file or "
-                    "arguments.")
+def add_run_arguments(p):
+    """Add the runner's arguments (FILE..., --plot, --csv, -v) to an argparse parser, so that
+    `cushion run` takes exactly what `python -m hal_sim run` takes; then call
+    `run_files(args.files, plot=args.plot, csv=args.csv, verbose=args.verbose)`."""
     p.add_argument("files", nargs="+", metavar="FILE", help="scenario TOML file(s)")
     p.add_argument("--plot", metavar="F.png", help="write a plot of the run (PNG)")
     p.add_argument("--csv", metavar="F.csv", help="write the trace, one row per tick")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="print each step, each reply and each event as it happens")
     return p
+
+
+def _parser():
+    return add_run_arguments(argparse.ArgumentParser(
+        prog="python -m hal_sim run",
+        description="Run scenario files on the simulated cushion and check their expectations."
+                    " Exit 0 all passed, 1 some failed or a step was refused, 2 bad file or "
+                    "arguments."))
 
 
 def main(argv=None, out=None, err=None):
