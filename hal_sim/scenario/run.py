@@ -4,6 +4,7 @@ then every expectation judged (hal_sim.scenario.judge).
 A `send` step the firmware refuses (an error reply, such as `heat warm`) ends the run there:
 the scenario is wrong about the device, and whatever the expectations would say after it
 would be a symptom, not the cause. The result then carries the refused step and its reply.
+While `serial_noise` is injected, replies are not matched to steps (the noise draws its own).
 """
 
 import time
