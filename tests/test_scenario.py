@@ -485,3 +485,13 @@ def test_add_run_arguments_gives_another_parser_the_runners_options(tmp_path):
     args = p.parse_args(["a.toml", "b.toml", "--plot", "p.png", "--csv", "t.csv", "-v"])
     assert (args.files, args.plot, args.csv, args.verbose) == (
         ["a.toml", "b.toml"], "p.png", "t.csv", True)
+
+
+def test_replies_drawn_by_serial_noise_are_not_taken_for_a_refused_step():
+    r = run_scenario({"name": "noise", "ambient_c": 22, "duration_s": 20,
+                      "steps": [{"at_s": 0, "inject": "serial_noise"},
+                                {"at_s": 5, "send": "heat low"},
+                                {"at_s": 10, "repair": "serial_noise"}],
+                      "expect": [{"max_pad_c": 50}]})
+    assert any(not rep["ok"] for rep in r.sim.replies)  # the noise drew error replies
+    assert r.refused is None and r.passed, r.report()
