@@ -62,9 +62,11 @@ def run_fault(fault):
 
 def cutoff_latency():
     """Holding at high, the MOSFET fails short (heater_stuck_on) and both thermistors' readings
-    climb at 30 C/min (sensor drift), so the firmware's reading crosses 50.00 C within ~10 s,
-    before the stuck-on rule (20 s grace) could act: only the SR-2 overheat check can cut the
-    heater. Latency: from the end of the tick whose firmware reading (hotter of
+    climb at 30 C/min (sensor drift), so the firmware's reading crosses 50.00 C within ~10 s.
+    Whichever rule latches first (the SR-2 overheat check, or the stuck-on rule, which allows
+    a rise only as large as the heat stored in the element; `fault_codes` says which) must
+    have the heater off by then. Latency: from the end of the tick whose firmware reading
+    (hotter of
     ctl.readings.ta/tb) is first >= 5000 centi-C to the first physics tick in which the
     element got no power (sim.heater_duty == 0), in simulated time."""
     sim = Simulation(ambient_c=22.0, seed=SEED)

@@ -1,12 +1,12 @@
-"""`python -m hal_sim run FILE [--plot F.png] [--csv F.csv] [-v]` and `python -m hal_sim demo`.
+"""`python -m hal_sim run FILE... [--plot F.png] [--csv F.csv] [-v]` and `python -m hal_sim demo`.
 
-Exit codes follow the scenario runner: 0 every expectation passed, 1 some failed,
-2 a bad file or bad arguments.
+Exit codes follow the scenario runner: 0 every expectation passed, 1 some failed or a
+`send` step was refused, 2 a bad file or bad arguments.
 """
 
 import sys
 
-USAGE = """usage: python -m hal_sim run FILE [--plot F.png] [--csv F.csv] [-v]
+USAGE = """usage: python -m hal_sim run FILE... [--plot F.png] [--csv F.csv] [-v]
        python -m hal_sim demo [--out DIR]"""
 
 

@@ -1,54 +1,27 @@
 """The virtual board: the firmware's HAL, implemented on the simulated cushion.
 
 It keeps a virtual clock that wraps at 2**30 like the board's `ticks_ms`, a simulated
-watchdog, buffered serial in both directions and storage that survives power cycles.
+watchdog, buffered serial in both directions and storage that survives power cycles; the
+clock, the storage and the power loss are hal_sim.double, the one test double of them that
+the firmware's unit tests (tests/fw/fakehal.py) and the VM measurements
+(tools/minimal_hal.py) build on too.
 Runs under CPython and in the MicroPython VMs.
 """
 
-TICKS_PERIOD = 1 << 30
-_TICKS_MASK = TICKS_PERIOD - 1
-_TICKS_HALF = TICKS_PERIOD >> 1
+# MemStorage and PowerLoss are imported from here by the power-loss tests and docs too
+from hal_sim.double import MemStorage, PowerLoss, VirtualClock  # noqa: F401
 
 
-class MemStorage:
-    """Storage object (docs/hardware.md) in memory. Plain writes go through `_cut` so a
-    test can simulate power loss part-way through a write."""
-
-    def __init__(self):
-        self.files = {}
-        self.writes = 0  # count of write() calls, for power-loss tests
-        self.cut_after = None  # None, or cut the next write after this many bytes
-
-    def read(self, name):
-        return self.files.get(name)
-
-    def write(self, name, data):
-        self.writes += 1
-        data = bytes(data)
-        if self.cut_after is not None:
-            self.files[name] = data[:self.cut_after]
-            self.cut_after = None
-            raise PowerLoss()
-        self.files[name] = data
-
-    def rename(self, old, new):
-        self.files[new] = self.files.pop(old)
-
-    def remove(self, name):
-        self.files.pop(name, None)
-
-
-class PowerLoss(Exception):
-    """Raised by a storage write that the power cut part-way."""
-
-
-class VirtualBoard:
+class VirtualBoard(VirtualClock):
+    """The HAL on a simulated cushion: its clock, storage, outputs, inputs, serial and
+    watchdog. Tests that need no physics use hal_sim.double's VirtualClock and MemStorage
+    on their own."""
     name = "sim"
 
     def __init__(self, cushion, start_ticks_ms=0, storage=None):
+        super().__init__(start_ticks_ms)
         self.cushion = cushion
         self.storage = storage if storage is not None else MemStorage()
-        self._ticks = start_ticks_ms & _TICKS_MASK
         # outputs as the firmware last set them
         self.heater_permille = 0
         self.heater_enabled = False
@@ -66,22 +39,6 @@ class VirtualBoard:
         self.cause = "power_on"
         self.reset_requested = False
         self.in_service = False
-
-    # -- clock --------------------------------------------------------------------------
-    def ticks_ms(self):
-        return self._ticks
-
-    def ticks_diff(self, a, b):
-        return ((a - b + _TICKS_HALF) & _TICKS_MASK) - _TICKS_HALF
-
-    def ticks_add(self, a, d):
-        return (a + d) & _TICKS_MASK
-
-    def advance(self, ms):
-        self._ticks = (self._ticks + ms) & _TICKS_MASK
-
-    def sleep_ms(self, ms):
-        self.advance(ms)
 
     # -- outputs ------------------------------------------------------------------------
     def heater_pwm(self, permille):

@@ -28,7 +28,6 @@ def event_line(ev):
 def print_session(session_s=900, fault_s=60, out=print):
     """Heat high plus massage wave for session_s, then a fresh session that gets a fault."""
     sim = Simulation(ambient_c=22.0, record=False, seed=7)
-    seen = 0
     out("R " + " ".join(sorted("%s=%s" % (k, _value(v))
                                for k, v in sim.command("#1 heat high").items())))
     out("R " + " ".join(sorted("%s=%s" % (k, _value(v))
@@ -51,6 +50,6 @@ def print_session(session_s=900, fault_s=60, out=print):
             r = ctl.readings
             out("T %d %d %d %d %d %s" % (sim.now_ms, r.ta, r.tb, ctl.out.heater,
                                          ctl.heat.state, ctl.safety.fault))
-    for ev in sim.events[seen:]:
+    for ev in sim.events:
         out(event_line(ev))
     out("DONE %d ticks" % sim.ticks_run)

@@ -34,8 +34,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-OVERHEAT_C = 50.0  # cushion.limits.OVERHEAT_C100 / 100 (SR-2)
-HEAT_STATE_NAMES = ("off", "warming", "holding", "fault")  # cushion.heat.STATE_NAMES
+from cushion.limits import OVERHEAT_C100  # noqa: E402
+
+OVERHEAT_C = OVERHEAT_C100 / 100  # the SR-2 trip line
+# heat state (cushion.names.HEAT_STATE_NAMES index) -> band colour and legend text
 STATE_COLOURS = {1: ("#f6c88f", "warming"), 2: ("#b9e3b0", "holding"),
                  3: ("#f4a3a3", "fault (heater held off)")}
 SERVICE_COLOUR = "#cccccc"
@@ -175,7 +177,8 @@ def plot_run(trace, events, path, title="", tick_ms=50):
     ax1.plot(t, fa, color="#1f77b4", lw=1.1, label="sensor A as read (temp_c100/100)")
     ax1.plot(t, fb, color="#2ca02c", lw=1.1, label="sensor B as read (temp2_c100/100)")
     ax1.plot(t, d["sp"], color="#d62728", lw=1.2, drawstyle="steps-post", label="set-point")
-    ax1.axhline(OVERHEAT_C, color="#d62728", lw=0.8, ls=":", label="overheat trip 50 C")
+    ax1.axhline(OVERHEAT_C, color="#d62728", lw=0.8, ls=":",
+                label="overheat trip %g C" % OVERHEAT_C)
     # y range from the physics and the set-point; firmware readings of a broken sensor
     # (about -90 C open, +500 C short) would flatten everything else, so they run off the
     # axes and a note says how far.

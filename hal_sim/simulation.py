@@ -8,42 +8,24 @@ firmware set on the previous tick, then runs that tick. Runs under CPython and i
 MicroPython VMs (no CPython-only imports here).
 """
 
-import json
 
 from cushion import app, limits
+from cushion.schema import FAULT_KINDS
 from hal_sim.board import VirtualBoard
 from hal_sim.physics import Cushion
+from hal_sim.serial_link import SerialLink, SimulationError  # noqa: F401 - re-exported
+from hal_sim.trace import TraceRecorder
 
 TICK_MS = limits.TICK_MS
 
-FAULTS = (
-    "sensor_open", "sensor_short", "sensor_detached", "sensor_drift", "heater_stuck_on",
-    "heater_open", "supply_low", "supply_high", "motor_stall", "loop_hang", "serial_noise",
-)
+FAULTS = FAULT_KINDS  # what inject() and repair() take
 BUTTONS = {"power": 1, "heat": 2, "massage": 4}
 SUPPLY_LOW_V = 10.0
 SUPPLY_HIGH_V = 15.0
 DRIFT_C_PER_MIN = -1.0
 
 
-class SimulationError(Exception):
-    pass
-
-
-def _request_id(line):
-    """The id of a request line `#<id> ...`, or None."""
-    if not line.startswith(b"#"):
-        return None
-    end = line.find(b" ")
-    digits = line[1:end] if end > 0 else b""
-    if digits and len(digits) <= 6 and digits.isdigit():
-        v = int(digits)
-        if 1 <= v <= 999999:
-            return v
-    return None  # no valid id: the firmware answers with "id": null
-
-
-class Simulation:
+class Simulation(SerialLink, TraceRecorder):
     tick_ms = TICK_MS
 
     def __init__(self, ambient_c=22.0, start_ticks_ms=0, record=False, seed=1, supply_v=12.0,
@@ -143,80 +125,6 @@ class Simulation:
     @property
     def in_service(self):
         return self.board.in_service
-
-    # -- serial -------------------------------------------------------------------------
-    def serial_in(self, data):
-        self.board.rx.extend(data)
-
-    def serial_out(self):
-        out = bytes(self._out)
-        self._out = bytearray()
-        return out
-
-    def _collect_output(self):
-        tx = self.board.tx
-        if not tx:
-            return
-        if self._bridge:
-            self._out.extend(tx)
-        self._line.extend(tx)
-        self.board.tx = bytearray()
-        while True:
-            cut = self._line.find(b"\n")
-            if cut < 0:
-                break
-            raw = bytes(self._line[:cut])
-            self._line = self._line[cut + 1:]
-            self._take_line(raw)
-
-    def _take_line(self, raw):
-        try:
-            obj = json.loads(raw)
-        except ValueError:
-            self.bad_lines.append(raw)
-            return
-        if not isinstance(obj, dict):
-            self.bad_lines.append(raw)
-        elif "event" in obj:
-            obj["sim_s"] = self.now_s
-            self.events.append(obj)
-        elif "ok" in obj:
-            obj["sim_s"] = self.now_s
-            self.replies.append(obj)
-        else:
-            self.bad_lines.append(raw)
-
-    def command(self, line, timeout_s=5.0):
-        """Send one request line and run until its reply; returns the parsed reply."""
-        if isinstance(line, str):
-            line = line.encode()
-        if self.ctl is None:
-            raise SimulationError("the board is in service mode (REPL); power_cycle() first")
-        want = _request_id(line)
-        seen = len(self.replies)
-        self.serial_in(line.rstrip(b"\r\n") + b"\n")
-        n = int(timeout_s * 1000) // TICK_MS
-        for _ in range(n):
-            self.step()
-            while seen < len(self.replies):
-                reply = self.replies[seen]
-                seen += 1
-                # with an id, wait for that id (noise on the line may draw other replies)
-                if want is None or reply.get("id") == want:
-                    return reply
-        raise SimulationError("no reply to %r within %s s" % (line, timeout_s))
-
-    def _add_noise(self):
-        # a few random bytes per tick, now and then a newline so lines complete
-        for _ in range(self._rand(4)):
-            b = self._rand(256)
-            self.board.rx.append(10 if b < 24 else b)
-
-    def _rand(self, n):
-        x = self._rng
-        x = (x * 1103515245 + 12345) & 0x7FFFFFFF
-        self._rng = x
-        return (x >> 8) % n
 
     # -- buttons ------------------------------------------------------------------------
     def press(self, button, hold_s=0.1):
@@ -318,31 +226,3 @@ class Simulation:
             "supply_paused": s.supply_paused, "session": ctl.session.active,
             "remaining_s": ctl.session.remaining_ms(self.board.ticks_ms()) // 1000,
         }
-
-    def _trace_row(self):
-        ctl = self.ctl
-        c = self.cushion
-        if ctl is not None:
-            heat = ctl.heat
-            r = ctl.readings
-            row = {
-                "t_ms": self._ms,
-                "temp_c100": r.ta, "temp2_c100": r.tb, "setpoint_c100": heat.setpoint,
-                "heater_permille": ctl.out.heater, "motor_permille": ctl.out.motor,
-                "heat_state": heat.state, "heat": heat.level, "massage": ctl.vib.mode,
-                "fault": ctl.safety.active_fault() or "",
-                "session": 1 if ctl.session.active else 0, "state": ctl.state(),
-            }
-        else:
-            row = {"t_ms": self._ms, "temp_c100": 0, "temp2_c100": 0, "setpoint_c100": 0,
-                   "heater_permille": 0, "motor_permille": 0, "heat_state": 0, "heat": 0,
-                   "massage": 0, "fault": "service", "session": 0, "state": "service"}
-        row["pad_c"] = c.pad_c
-        row["sensor_a_c"] = c.sensor_c[0]
-        row["sensor_b_c"] = c.sensor_c[1]
-        row["heater_duty"] = c.heater_duty_delivered
-        row["motor_duty"] = c.motor_duty_delivered
-        row["vin_v"] = c.vin_v
-        row["motor_current_a"] = c.motor_current_a
-        row["supply_paused"] = 1 if (ctl is not None and ctl.safety.supply_paused) else 0
-        self.trace.append(row)

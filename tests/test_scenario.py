@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from hal_sim.scenario import ScenarioError, main, run_scenario, validate_scenario
+from hal_sim.scenario import ScenarioError, main, run_files, run_scenario, validate_scenario
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
@@ -385,11 +385,53 @@ def test_main_exit_2_for_a_bad_file_with_the_message_on_stderr(tmp_path, capsys)
         "idle, active, fault, service" % f
 
 
-def test_main_verbose_lists_steps_and_replies(tmp_path, capsys):
-    f = _write(tmp_path, SHORT.replace('send = "heat low"', 'send = "heat lukewarm"')
-               % '{ state = "idle", at_s = 4 }')
+def test_main_verbose_prints_steps_replies_and_events_as_they_happen(tmp_path, capsys):
+    f = _write(tmp_path, SHORT.replace("duration_s = 5", "duration_s = 20").replace(
+        '{ at_s = 0, send = "heat low" }',
+        '{ at_s = 0, send = "heat low" }, { at_s = 10, inject = "sensor_open" }')
+        % '{ state = "active", at_s = 4 }')
     assert main([f, "-v"]) == 0
-    assert "steps[0] 0 s: send 'heat lukewarm' -> error bad_argument" in capsys.readouterr().out
+    lines = capsys.readouterr().out.splitlines()
+    want = ["    0.00 s  event boot reset_cause=power_on", "    0.00 s  steps[0] send 'heat low'",
+            "    0.05 s  steps[0] -> ok", "   10.00 s  steps[1] inject sensor_open",
+            "   10.05 s  event fault code=sensor_open"]
+    found = [next((i for i, ln in enumerate(lines) if ln.startswith(w)), None) for w in want]
+    assert None not in found and found == sorted(found), lines  # each line, in time order
+    assert "PASS: 1 of 1" in lines[-1]
+    assert main([f]) == 0
+    assert "steps[0]" not in capsys.readouterr().out  # quiet without -v
+
+
+def test_a_refused_send_is_an_error_naming_the_step_and_the_reply(tmp_path, capsys):
+    # a scenario whose `send` the firmware refuses is wrong about the device: exit 1 with
+    # a line that says so, not a later, unrelated failed expectation
+    f = _write(tmp_path, SHORT.replace('send = "heat low"', 'send = "heat warm"')
+               % '{ state = "active", at_s = 4 }')
+    assert main([f]) == 1
+    out = capsys.readouterr().out
+    assert ("ERROR steps[0] send 'heat warm' at 0 s: the firmware refused it "
+            "(error bad_argument: ") in out
+    assert "expect[0]" not in out and out.rstrip().endswith("s)")
+    assert "FAIL: steps[0] was refused" in out
+    r = run_scenario(f)
+    assert not r.passed and r.exit_code == 1 and r.outcomes == []
+    assert r.refused.index == 0 and r.refused.reply["error"] == "bad_argument"
+    assert r.report().startswith("ERROR steps[0]")
+
+
+def test_run_files_runs_each_file_and_gives_the_worst_exit_code(tmp_path):
+    import io
+    good = _write(tmp_path, SHORT % '{ state = "active", at_s = 4 }', "good.toml")
+    failing = _write(tmp_path, SHORT % '{ event = "auto_off" }', "failing.toml")
+    broken = _write(tmp_path, SHORT % '{ state = "on", at_s = 4 }', "broken.toml")
+    out, err = io.StringIO(), io.StringIO()
+    assert run_files([good], out=out, err=err) == 0
+    assert run_files([good, failing], csv=str(tmp_path / "t.csv"), out=out, err=err) == 1
+    assert (tmp_path / "t-good.csv").stat().st_size > 0  # one CSV per file, named by it
+    assert (tmp_path / "t-failing.csv").stat().st_size > 0
+    assert run_files([pathlib.Path(failing), broken, good], out=out, err=err) == 2
+    assert "broken.toml: expect[0]: unknown state" in err.getvalue()
+    assert "wrote %s" % (tmp_path / "t-good.csv") in out.getvalue()
 
 
 def test_python_dash_m_hal_sim_run(tmp_path):
@@ -433,3 +475,23 @@ def test_the_design_example_is_the_design_example():
 def test_example_scenario(path):
     result = run_scenario(path)
     assert result.passed, "%s\n%s" % (path.name, result.report())
+
+
+def test_add_run_arguments_gives_another_parser_the_runners_options(tmp_path):
+    import argparse
+
+    from hal_sim.scenario import add_run_arguments
+    p = add_run_arguments(argparse.ArgumentParser(prog="cushion run"))
+    args = p.parse_args(["a.toml", "b.toml", "--plot", "p.png", "--csv", "t.csv", "-v"])
+    assert (args.files, args.plot, args.csv, args.verbose) == (
+        ["a.toml", "b.toml"], "p.png", "t.csv", True)
+
+
+def test_replies_drawn_by_serial_noise_are_not_taken_for_a_refused_step():
+    r = run_scenario({"name": "noise", "ambient_c": 22, "duration_s": 20,
+                      "steps": [{"at_s": 0, "inject": "serial_noise"},
+                                {"at_s": 5, "send": "heat low"},
+                                {"at_s": 10, "repair": "serial_noise"}],
+                      "expect": [{"max_pad_c": 50}]})
+    assert any(not rep["ok"] for rep in r.sim.replies)  # the noise drew error replies
+    assert r.refused is None and r.passed, r.report()

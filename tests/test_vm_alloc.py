@@ -35,7 +35,8 @@ print("STATE", ctl.heat.state, ctl.session.active, ctl.vib.mode, ctl.out.heater 
 
 @pytest.mark.vm
 def test_steady_tick_allocates_nothing_in_the_unix_port():
-    out = mpvm.run_unix(SCRIPT, [ROOT + "/firmware", ROOT + "/tools"], heapsize="256k")
+    out = mpvm.run_unix(SCRIPT, [ROOT + "/firmware", ROOT + "/tools", ROOT + "/hal_sim"],
+                        heapsize="256k")
     lines = dict(line.split(" ", 1) for line in out.strip().splitlines())
     # the measurement ran in the intended steady state: holding, session on, wave running
     assert lines["STATE"] == "2 True 3 True"

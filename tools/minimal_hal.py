@@ -1,47 +1,33 @@
 """The quietest HAL there is, for measuring the firmware's own tick in a MicroPython VM.
 
 Every method returns a fixed small int or does nothing, so whatever a tick allocates or
-costs is the firmware's. Used by tests/test_vm_alloc.py and bench/vm.py (put tools/ on
-sys.path inside the VM and `from minimal_hal import Hal`). Runs under MicroPython.
+costs is the firmware's. The clock and the storage are the board's test double,
+hal_sim/double.py, loaded on its own (not through the hal_sim package, whose simulator would
+count in the heap figures). Used by tests/test_vm_alloc.py and bench/vm.py: put tools/ and
+hal_sim/ on sys.path inside the VM and `from minimal_hal import Hal`. Runs under MicroPython.
 """
 
+from double import MemStorage, VirtualClock
 
-class Storage:
-    def __init__(self):
-        self.files = {}
-
-    def read(self, name):
-        return self.files.get(name)
-
-    def write(self, name, data):
-        self.files[name] = bytes(data)
-
-    def rename(self, old, new):
-        self.files[new] = self.files.pop(old)
-
-    def remove(self, name):
-        self.files.pop(name, None)
+TICK_MS = 50
 
 
-class Hal:
+class Hal(VirtualClock):
     name = "minimal"
 
     def __init__(self):
-        self.t = (1 << 30) - 20000  # cross the ticks_ms wrap during a measurement
-        self.storage = Storage()
+        super().__init__((1 << 30) - 20000)  # cross the ticks_ms wrap during a measurement
+        self.storage = MemStorage()
         self.temp = 1499 << 4  # ~37.9 C: holding just under the low set-point
 
-    def ticks_ms(self):
-        return self.t
+    @property
+    def t(self):
+        """The clock's ticks_ms, settable: the measurement scripts step it themselves."""
+        return self._ticks
 
-    def ticks_diff(self, a, b):
-        return ((a - b + 0x20000000) & 0x3FFFFFFF) - 0x20000000
-
-    def ticks_add(self, a, d):
-        return (a + d) & 0x3FFFFFFF
-
-    def sleep_ms(self, ms):
-        pass
+    @t.setter
+    def t(self, ticks):
+        self._ticks = ticks
 
     def heater_pwm(self, p):
         pass
@@ -74,7 +60,7 @@ class Hal:
         return 0
 
     def serial_write(self, data):
-        pass
+        return True
 
     def wdt_start(self, ms):
         pass
@@ -94,11 +80,9 @@ class Hal:
 
 def run_ticks(ctl, hal, n):
     """n ticks of 50 ms on the virtual clock."""
-    t = hal.t
     for _ in range(n):
-        t = hal.ticks_add(t, 50)
-        hal.t = t
-        ctl.tick(t)
+        hal.advance(TICK_MS)
+        ctl.tick(hal.ticks_ms())
 
 
 def alloc_over(ctl, hal, n):

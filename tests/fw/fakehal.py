@@ -1,15 +1,16 @@
 """A recording fake of the HAL in docs/hardware.md, plus a small rig that drives a Controller.
 
-- Virtual clock: `ticks_ms` wraps at 2**30 and `ticks_diff` / `ticks_add` are wrap-safe, as
-  MicroPython's `time` functions. `advance(ms)` moves it; `elapsed` is the unwrapped time
-  since the fake was made (for assertions).
+- Virtual clock: hal_sim's VirtualClock (`ticks_ms` wraps at 2**30, wrap-safe `ticks_diff` /
+  `ticks_add`, as MicroPython's `time` functions). `advance(ms)` moves it; `elapsed` is the
+  unwrapped time since the fake was made (for assertions).
 - Inputs are raw `read_u16` counts, settable directly or through helpers that do the analog
   front end's math: `set_temp(c)` (10 k B3950 NTC, 10 k series, 12-bit), `set_vin(volts)`,
   `set_motor_ma(ma)`, `press(mask)`.
 - Every call is recorded in `log` as `Call(elapsed, name, args)`; `calls(name)` filters it.
   `feeds` records, per `wdt_feed`, whether both thermistors were read since the previous feed.
-- `MemStorage`: read / write / rename / remove in memory; `cut_next_write(k)` makes the next
-  write keep only its first k bytes and raise `PowerCut` (the power failed mid-write).
+- `MemStorage`: hal_sim's in-memory storage (`cut_next_write(k)` makes the next write keep
+  only its first k bytes and raise `PowerLoss`; `fail_reads`, `fail_writes`), recording each
+  operation in `ops`.
 - Serial: `rx` (host -> board) and `tx` (board -> host); every line the firmware writes is
   parsed as JSON into `sent` (or `bad_lines`).
 - `Rig(...)` makes a FakeHAL and a `Controller(hal)`, ticks it every 50 ms and has `send()`,
@@ -18,31 +19,13 @@
 
 import json
 import math
-import sys
 from collections import namedtuple
-from pathlib import Path
 
-try:  # the firmware's `from micropython import const` needs a stand-in under CPython
-    import micropython  # noqa: F401
-except ImportError:
-    import types
+from hal_sim.double import MemStorage as _Storage  # first: puts the firmware on the path
+from hal_sim.double import VirtualClock
 
-    _shim = types.ModuleType("micropython")
-    _shim.const = lambda value: value
-    _shim.kbd_intr = lambda chr_code: None
-    _shim.alloc_emergency_exception_buf = lambda size: None
-    sys.modules.setdefault("micropython", _shim)
+from cushion.controller import Controller
 
-try:
-    import cushion  # noqa: F401
-except ImportError:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "firmware"))
-
-from cushion.controller import Controller  # noqa: E402
-
-TICKS_PERIOD = 1 << 30
-_TICKS_MASK = TICKS_PERIOD - 1
-_TICKS_HALF = TICKS_PERIOD >> 1
 TICK = 50  # ms per control tick in these tests
 
 # analog front end (docs/hardware.md)
@@ -85,52 +68,34 @@ def motor_counts12(ma):
     return max(0, min(ADC_MAX, int(round(ma / MOTOR_FULL_SCALE_MA * ADC_MAX))))
 
 
-class PowerCut(Exception):
-    """Raised by a storage write that the power cut part-way (nothing after it runs)."""
+class MemStorage(_Storage):
+    """hal_sim's MemStorage that also records every operation in `ops`:
+    ("write", name), ("rename", old, new), ("remove", name)."""
 
-
-class MemStorage:
     def __init__(self, files=None):
-        self.files = dict(files or {})
-        self.ops = []  # ("write" | "rename" | "remove", name...)
-        self._cut = None
-        self.fail_reads = False  # read() raises OSError (a flash that cannot be read)
-        self.fail_writes = False  # write() raises OSError (full or failing flash)
-
-    def cut_next_write(self, k):
-        self._cut = k
-
-    def read(self, name):
-        if self.fail_reads:
-            raise OSError(5, "EIO")
-        return self.files.get(name)
+        super().__init__(files)
+        self.ops = []
 
     def write(self, name, data):
-        if self.fail_writes:
-            raise OSError(28, "ENOSPC")
-        data = bytes(data)
-        self.ops.append(("write", name))
-        if self._cut is not None:
-            k, self._cut = self._cut, None
-            self.files[name] = data[:k]
-            raise PowerCut(name)
-        self.files[name] = data
+        if not self.fail_writes:
+            self.ops.append(("write", name))
+        super().write(name, data)
 
     def rename(self, old, new):
         self.ops.append(("rename", old, new))
-        self.files[new] = self.files.pop(old)
+        super().rename(old, new)
 
     def remove(self, name):
         self.ops.append(("remove", name))
-        self.files.pop(name, None)
+        super().remove(name)
 
 
-class FakeHAL:
+class FakeHAL(VirtualClock):
     name = "fake"
 
     def __init__(self, start_ms=0, temp_c=25.0, vin_v=12.0, storage=None,
                  reset_cause="power_on"):
-        self._ticks = start_ms & _TICKS_MASK
+        super().__init__(start_ms)
         self.elapsed = 0
         self.storage = storage if storage is not None else MemStorage()
         self.cause = reset_cause
@@ -160,17 +125,8 @@ class FakeHAL:
         self.led_mask = 0
 
     # -- clock --------------------------------------------------------------------------
-    def ticks_ms(self):
-        return self._ticks
-
-    def ticks_diff(self, a, b):
-        return ((a - b + _TICKS_HALF) & _TICKS_MASK) - _TICKS_HALF
-
-    def ticks_add(self, a, d):
-        return (a + d) & _TICKS_MASK
-
     def advance(self, ms):
-        self._ticks = (self._ticks + ms) & _TICKS_MASK
+        super().advance(ms)
         self.elapsed += ms
 
     def sleep_ms(self, ms):
@@ -281,6 +237,7 @@ class FakeHAL:
                 self.sent.append((self.elapsed, obj))
             else:
                 self.bad_lines.append(raw)
+        return True  # the whole line went out (the HAL contract: False = dropped)
 
     # -- watchdog, reset ----------------------------------------------------------------
     def wdt_start(self, timeout_ms):

@@ -2,10 +2,11 @@
 
 import pytest
 
+from hal_sim.double import PowerLoss
+
 from .fakehal import (
     FakeHAL,
     MemStorage,
-    PowerCut,
     Rig,
     beta_c,
     motor_counts12,
@@ -49,7 +50,7 @@ def test_clock_wraps():
 def test_storage_cut_keeps_a_prefix_and_raises():
     fs = MemStorage()
     fs.cut_next_write(3)
-    with pytest.raises(PowerCut):
+    with pytest.raises(PowerLoss):
         fs.write("a", b"hello")
     assert fs.read("a") == b"hel"
     fs.write("a", b"hello")

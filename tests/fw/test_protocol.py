@@ -9,12 +9,9 @@ from hypothesis import strategies as st
 
 from cushion import limits, protocol, store
 from cushion.protocol import LineReader, ProtocolError, parse
+from cushion.schema import STATUS_FIELDS
 
 from .fakehal import TICK, Rig
-
-STATUS_FIELDS = ("state", "heat", "massage", "intensity", "temp_c", "temp2_c", "setpoint_c",
-                 "heater_pct", "motor_pct", "remaining_s", "vin", "fault", "dose_cem43",
-                 "uptime_ms")
 
 
 def ck(text, upper=True):

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from cushion import limits, store
 from cushion.store import DEFAULT_SETTINGS, FAULT_LOG, SERVICE_FLAG, SETTINGS, Store
+from hal_sim.double import PowerLoss
 
-from .fakehal import MemStorage, PowerCut, Rig
+from .fakehal import MemStorage, Rig
 
 GOOD = {"heat": 3, "massage": 4, "intensity": 1, "dose_eq_ms": 12345}
 
@@ -42,7 +43,7 @@ def test_cut_after_every_byte_keeps_the_old_settings():
     size = len(store.encode(new))
     for k in range(size + 1):
         fs.cut_next_write(k)
-        with pytest.raises(PowerCut):
+        with pytest.raises(PowerLoss):
             Store(fs).save_settings(new)
         assert fs.files[SETTINGS] == old_file
         s = Store(fs)
@@ -60,7 +61,7 @@ def test_cut_after_every_byte_keeps_the_old_fault_log():
     size = len(store.encode(before + [{"code": "sensor_open", "uptime_s": 9}]))
     for k in range(0, size + 1, 3):
         fs.cut_next_write(k)
-        with pytest.raises(PowerCut):
+        with pytest.raises(PowerLoss):
             Store(fs).append_fault({"code": "sensor_open", "uptime_s": 9})
         assert Store(fs).load_faults() == before
 

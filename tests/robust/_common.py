@@ -1,17 +1,9 @@
 """Helpers shared by the robustness tests (not a test module)."""
 
-from hal_sim import Simulation
-
-TICK_S = Simulation.tick_ms / 1000
-PAD_MAX_C = 52.0  # the true pad surface must never exceed this (DESIGN section 9)
-LEVELS = ("low", "medium", "high")
-AMBIENTS = (0.0, 22.0, 35.0)
-SUPPLIES = (10.8, 12.0, 13.2)
-SETPOINTS_C100 = (0, 3800, 4200, 4500)
-
-
-def tick_n(seconds):
-    return int(seconds * 1000 + 0.5) // Simulation.tick_ms
+from tests.conftest import (  # noqa: F401 - the names the tests here import from this module
+    AMBIENTS, LEVELS, PAD_MAX_C, SETPOINTS_C100, SUPPLIES, TICK_S, fault_events,
+)
+from tests.conftest import ticks as tick_n  # noqa: F401
 
 
 def step_checked(sim, state=None):
@@ -26,7 +18,3 @@ def step_checked(sim, state=None):
     assert pad <= PAD_MAX_C, "true pad %.2f C > %.1f C at %.2f s" % (pad, PAD_MAX_C, sim.now_s)
     assert not sim.bad_lines, sim.bad_lines[:3]
     return pad
-
-
-def fault_events(sim, since=0):
-    return [e for e in sim.events[since:] if e.get("event") == "fault"]

@@ -16,23 +16,12 @@ physics (docs/simulator.md, "Safety thresholds and why"). Helpers live here; the
 the test_*.py modules next to it.
 """
 
-import hal_sim  # noqa: F401  (first: installs the micropython stand-in that `cushion` needs)
+from tests.conftest import (  # noqa: F401 - the names the tests here import from this package
+    AMBIENTS, EPS, LEVELS, PAD_MAX_C, SETPOINT_C, TICK_S, fault_events, ticks,
+)
 
-from cushion import limits  # noqa: E402, I001
+from cushion import limits  # noqa: E402
 from hal_sim import Simulation  # noqa: E402
-
-TICK_S = Simulation.tick_ms / 1000
-PAD_MAX_C = 52.0  # the true pad surface may never exceed this (DESIGN section 9)
-AMBIENTS = (0.0, 22.0, 35.0)
-LEVELS = ("low", "medium", "high")
-SETPOINT_C = {"low": limits.SETPOINT_LOW_C100 / 100, "medium": limits.SETPOINT_MEDIUM_C100 / 100,
-              "high": limits.SETPOINT_HIGH_C100 / 100}
-EPS = 1e-6  # sim_s values are sums of 0.05 s steps: compare with a little slack
-
-
-def ticks(seconds):
-    """Whole ticks in `seconds`."""
-    return int(round(seconds * 1000)) // Simulation.tick_ms
 
 
 class Watch:
@@ -82,10 +71,6 @@ class Watch:
 
 def heat_state(sim):
     return sim.state()["heat_state"]
-
-
-def fault_events(sim, since=0):
-    return [e for e in sim.events[since:] if e.get("event") == "fault"]
 
 
 def start(ambient_c=22.0, level="high", supply_v=12.0, params=None, massage=None, **kw):
