@@ -134,6 +134,7 @@ class VirtualBoard:
 
     def serial_write(self, data):
         self.tx.extend(data)
+        return True
 
     # -- watchdog, reset ----------------------------------------------------------------
     def wdt_start(self, timeout_ms):

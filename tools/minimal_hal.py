@@ -74,7 +74,7 @@ class Hal:
         return 0
 
     def serial_write(self, data):
-        pass
+        return True
 
     def wdt_start(self, ms):
         pass

@@ -8,11 +8,12 @@ outputs -> serial -> watchdog. Every hardware touch goes through the HAL; a stea
 
 from micropython import const
 
-from cushion import commands, limits, protocol, thermistor
+from cushion import limits, protocol, thermistor
 from cushion.buttons import HEAT as BTN_HEAT
 from cushion.buttons import MASSAGE as BTN_MASSAGE
 from cushion.buttons import POWER as BTN_POWER
 from cushion.buttons import Buttons
+from cushion.commands import Console
 from cushion.dose import ThermalDose
 from cushion.heat import HELD_OFF, HeatControl
 from cushion.safety import FAULT_CODES, Supervisor
@@ -20,7 +21,6 @@ from cushion.session import AUTO_OFF, WARNING, SessionTimer
 from cushion.store import Store
 from cushion.vibration import MODE_NAMES, MODE_OFF, Vibration
 
-_RX_CHUNK = const(64)  # bytes taken from serial per tick: bounds the work a flood can cause
 _MAX_DT_MS = const(1000)
 
 _LED_SESSION = const(1)
@@ -29,6 +29,8 @@ _LED_MASSAGE = const(16)
 _LED_FAULT = const(32)
 
 class Controller:
+    FAULT_LATCHED = 1  # set_heat and set_massage refuse: a fault of that output is latched
+
     def __init__(self, hal, board_name="unknown"):
         self.hal = hal
         # SR-1: outputs off before anything else can go wrong.
@@ -48,8 +50,7 @@ class Controller:
         self._dose_saved = self.dose.total_eq_ms
         self._dose_saved_at = hal.ticks_ms()
         self.buttons = Buttons(hal)
-        self.reader = protocol.LineReader()
-        self.rx_buf = bytearray(_RX_CHUNK)
+        self.console = Console(self, hal)
         now = hal.ticks_ms()
         self._last = now
         self._uptime_s = 0
@@ -61,9 +62,6 @@ class Controller:
         self.applied_duty = 0
         self.motor_duty = 0
         self.fault_at = now
-        self.telemetry_ms = 0  # 0 = off
-        self.telemetry_due = now
-        self.service_requested = False
         self._read_inputs()
         self._event("boot", '"reset_cause": "%s", "fw": "cushion", "version": "%s"'
                     % (hal.reset_cause(), limits.FW_VERSION))
@@ -104,7 +102,7 @@ class Controller:
         self.motor_duty = 0
 
     def send(self, line):
-        self.hal.serial_write(line)
+        self.console.send(line)
 
     def uptime_ms(self):
         return self._uptime_s * 1000 + self._uptime_ms
@@ -185,13 +183,7 @@ class Controller:
         self.motor_duty = motor
         hal.leds(self._led_mask(now))
 
-        n = hal.serial_readinto(self.rx_buf)
-        if n:
-            commands.on_serial(self, now, n)
-        if self.telemetry_ms and hal.ticks_diff(now, self.telemetry_due) >= 0:
-            self.telemetry_due = hal.ticks_add(now, self.telemetry_ms)
-            # the status body carries uptime_ms already
-            self.send(protocol.event("telemetry", commands.status_body(self, now)))
+        self.console.poll(now)
         if self.service_requested:
             return
         # SR-10: fed only here, after the supervisor ran on this tick's readings.
@@ -245,6 +237,11 @@ class Controller:
         if was_idle and (self.heat.level or self.vib.mode):
             self.session.start(now)
 
+    @property
+    def service_requested(self):
+        """`service` was answered: the loop resets into the REPL instead of going on."""
+        return self.console.service_requested
+
     def state(self):
         """One of names.STATE_NAMES: a latched fault wins over a session."""
         if self.safety.active_fault() is not None:
@@ -255,10 +252,9 @@ class Controller:
         return self.heat.level == 0 and self.vib.mode == MODE_OFF
 
     def set_heat(self, now, level):
-        """Returns None or (error code, detail)."""
+        """Returns None, or FAULT_LATCHED when a heater fault refuses the heat."""
         if level > 0 and self.safety.fault is not None:
-            return protocol.FAULT_ACTIVE, "heater fault %s is latched: clear it first" % (
-                self.safety.fault)
+            return Controller.FAULT_LATCHED
         was_idle = self._idle()
         if level > limits.HEAT_LOW and self.dose_capped:
             level = limits.HEAT_LOW
@@ -271,9 +267,9 @@ class Controller:
         return None
 
     def set_massage(self, now, mode, intensity):
+        """Returns None, or FAULT_LATCHED when a motor fault refuses the massage."""
         if mode and self.safety.motor_fault is not None:
-            return protocol.FAULT_ACTIVE, "motor fault %s is latched: clear it first" % (
-                self.safety.motor_fault)
+            return Controller.FAULT_LATCHED
         was_idle = self._idle()
         if mode == MODE_OFF:
             self.vib.off()
@@ -285,6 +281,8 @@ class Controller:
         return None
 
     def try_clear(self):
+        """Clear the latched faults (SR-12) and send `cleared`; returns None, or why not (a
+        Supervisor clear-problem constant). The serial `clear` and the long press both."""
         s = self.safety
         if s.fault is None and s.motor_fault is None:
             return None
@@ -298,15 +296,14 @@ class Controller:
         # never touched the heat (SR-13), so clearing it must not turn the heat off either.
         if heater_fault:
             self.heat.off()
+        self._event("cleared")
         return None
 
     def _on_buttons(self, now):
         short = self.buttons.short
         long = self.buttons.long
         if long & BTN_POWER:
-            had_fault = self.safety.fault is not None or self.safety.motor_fault is not None
-            if had_fault and self.try_clear() is None:
-                self._event("cleared")
+            self.try_clear()
         if short & BTN_POWER:
             if self._idle():
                 # a power press starts a session with the remembered preferences

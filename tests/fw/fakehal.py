@@ -281,6 +281,7 @@ class FakeHAL:
                 self.sent.append((self.elapsed, obj))
             else:
                 self.bad_lines.append(raw)
+        return True
 
     # -- watchdog, reset ----------------------------------------------------------------
     def wdt_start(self, timeout_ms):

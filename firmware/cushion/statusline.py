@@ -1,0 +1,146 @@
+"""The status body (the `status` reply and the `telemetry` event), written into one buffer.
+
+Telemetry goes out up to ten times a second, so its line is built without touching the
+heap: every field is copied or formatted in place into a bytearray made once, the names
+come pre-encoded, numbers are written digit by digit (no %-formatting, no float), and the
+line leaves as a view of the buffer. The HAL's serial_write takes the bytes before it
+returns, so the buffer is free again for the next line.
+"""
+
+from micropython import const
+
+from cushion import names
+
+# Longest line: 283 bytes of keys and punctuation, the longest names, and 11 characters
+# for each number; the counters that could grow without bound are capped by their owners.
+_SIZE = const(512)
+
+
+def _encoded(texts):
+    return tuple(t.encode() for t in texts)
+
+
+class StatusLine:
+    def __init__(self):
+        self._buf = bytearray(_SIZE)
+        self._view = memoryview(self._buf)
+        self._n = 0
+        self._levels = _encoded(names.LEVEL_NAMES)
+        self._modes = _encoded(names.MODE_NAMES)
+        self._heat_states = _encoded(names.HEAT_STATE_NAMES)
+        self._states = _encoded(names.STATE_NAMES)
+        self._faults = _encoded(names.FAULT_CODES)
+
+    def reply(self, ctl, now, req_id, tx_dropped):
+        """The `status` reply line to request req_id (a view into the buffer)."""
+        self._n = 0
+        self._put(b'{"ok": true, "id": ')
+        if req_id is None:
+            self._put(b"null")
+        else:
+            self._int(req_id)
+        self._put(b", ")
+        return self._body(ctl, now, tx_dropped)
+
+    def event(self, ctl, now, tx_dropped):
+        """The `telemetry` event line (a view into the buffer)."""
+        self._n = 0
+        self._put(b'{"event": "telemetry", ')
+        return self._body(ctl, now, tx_dropped)
+
+    def _body(self, ctl, now, tx_dropped):
+        # The fields of cushion.schema.STATUS_FIELDS, in that order.
+        heat = ctl.heat
+        vib = ctl.vib
+        self._put(b'"state": "')
+        self._name(self._states, names.STATE_NAMES, ctl.state())
+        self._put(b'", "heat": "')
+        self._put(self._levels[heat.level])
+        self._put(b'", "heat_state": "')
+        self._put(self._heat_states[heat.state])
+        self._put(b'", "massage": "')
+        self._put(self._modes[vib.mode])
+        self._put(b'", "intensity": ')
+        self._int(vib.intensity)
+        self._put(b', "temp_c": ')
+        self._c100(ctl.ta)
+        self._put(b', "temp2_c": ')
+        self._c100(ctl.tb)
+        self._put(b', "setpoint_c": ')
+        self._c100(heat.setpoint)
+        self._put(b', "heater_pct": ')
+        self._int(ctl.applied_duty // 10)
+        self._put(b', "motor_pct": ')
+        self._int(ctl.motor_duty // 10)
+        self._put(b', "remaining_s": ')
+        self._int((ctl.session.remaining_ms(now) + 999) // 1000)
+        self._put(b', "vin": ')
+        self._c100(ctl.vin_mv // 10)  # volts with two decimals, like the centi-degrees
+        self._put(b', "supply_paused": ')
+        self._bool(ctl.safety.supply_paused)
+        self._put(b', "fault": ')
+        fault = ctl.safety.active_fault()
+        if fault is None:
+            self._put(b"null")
+        else:
+            self._put(b'"')
+            self._name(self._faults, names.FAULT_CODES, fault)
+            self._put(b'"')
+        self._put(b', "dose_cem43": ')
+        self._c100(ctl.dose.cem43_x10() * 10)
+        self._put(b', "dose_capped": ')
+        self._bool(ctl.dose_capped)
+        self._put(b', "tx_dropped": ')
+        self._int(tx_dropped)
+        self._put(b', "uptime_ms": ')
+        self._int(ctl.uptime_ms())
+        self._put(b"}\n")
+        return self._view[:self._n]
+
+    # -- writing into the buffer (slice assignment and small ints: nothing allocated) --
+
+    def _put(self, data):
+        n = self._n
+        k = len(data)
+        self._buf[n:n + k] = data
+        self._n = n + k
+
+    def _name(self, encoded, texts, text):
+        for i in range(len(texts)):
+            if texts[i] == text:
+                self._put(encoded[i])
+                return
+        self._put(text.encode())  # a name missing from cushion.names: still the truth
+
+    def _bool(self, v):
+        self._put(b"true" if v else b"false")
+
+    def _int(self, v):
+        buf = self._buf
+        n = self._n
+        if v < 0:
+            buf[n] = 45  # "-"
+            n += 1
+            v = -v
+        d = 1
+        while d * 10 <= v:
+            d *= 10
+        while d:
+            buf[n] = 48 + v // d % 10
+            n += 1
+            d //= 10
+        self._n = n
+
+    def _c100(self, v):
+        """Hundredths as a number with two decimals (2250 -> 22.50, -5 -> -0.05)."""
+        if v < 0:
+            self._put(b"-")
+            v = -v
+        self._int(v // 100)
+        buf = self._buf
+        n = self._n
+        v %= 100
+        buf[n] = 46  # "."
+        buf[n + 1] = 48 + v // 10
+        buf[n + 2] = 48 + v % 10
+        self._n = n + 3
