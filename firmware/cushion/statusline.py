@@ -1,9 +1,10 @@
 """The status body (the `status` reply and the `telemetry` event), written into one buffer.
 
 Telemetry goes out up to ten times a second, so its line is built without touching the
-heap: every field is copied or formatted in place into a bytearray made once, the names
-come pre-encoded, numbers are written digit by digit (no %-formatting, no float), and the
-line leaves as a view of the buffer. The HAL's serial_write takes the bytes before it
+heap: every field is copied or formatted in place into a bytearray made once (names a
+character at a time: a one-character str is interned, so indexing one allocates nothing),
+numbers digit by digit (no %-formatting, no float), and the line leaves as a view of the
+buffer. The HAL's serial_write takes the bytes before it
 returns, so the buffer is free again for the next line.
 """
 
@@ -16,20 +17,11 @@ from cushion import names
 _SIZE = const(512)
 
 
-def _encoded(texts):
-    return tuple(t.encode() for t in texts)
-
-
 class StatusLine:
     def __init__(self):
         self._buf = bytearray(_SIZE)
         self._view = memoryview(self._buf)
         self._n = 0
-        self._levels = _encoded(names.LEVEL_NAMES)
-        self._modes = _encoded(names.MODE_NAMES)
-        self._heat_states = _encoded(names.HEAT_STATE_NAMES)
-        self._states = _encoded(names.STATE_NAMES)
-        self._faults = _encoded(names.FAULT_CODES)
 
     def reply(self, ctl, now, req_id, tx_dropped):
         """The `status` reply line to request req_id (a view into the buffer)."""
@@ -53,13 +45,13 @@ class StatusLine:
         heat = ctl.heat
         vib = ctl.vib
         self._put(b'"state": "')
-        self._name(self._states, names.STATE_NAMES, ctl.state())
+        self._text(ctl.state())
         self._put(b'", "heat": "')
-        self._put(self._levels[heat.level])
+        self._text(names.LEVEL_NAMES[heat.level])
         self._put(b'", "heat_state": "')
-        self._put(self._heat_states[heat.state])
+        self._text(names.HEAT_STATE_NAMES[heat.state])
         self._put(b'", "massage": "')
-        self._put(self._modes[vib.mode])
+        self._text(names.MODE_NAMES[vib.mode])
         self._put(b'", "intensity": ')
         self._int(vib.intensity)
         self._put(b', "temp_c": ')
@@ -84,7 +76,7 @@ class StatusLine:
             self._put(b"null")
         else:
             self._put(b'"')
-            self._name(self._faults, names.FAULT_CODES, fault)
+            self._text(fault)
             self._put(b'"')
         self._put(b', "dose_cem43": ')
         self._c100(ctl.dose.cem43_x10() * 10)
@@ -105,12 +97,14 @@ class StatusLine:
         self._buf[n:n + k] = data
         self._n = n + k
 
-    def _name(self, encoded, texts, text):
-        for i in range(len(texts)):
-            if texts[i] == text:
-                self._put(encoded[i])
-                return
-        self._put(text.encode())  # a name missing from cushion.names: still the truth
+    def _text(self, text):
+        """An ASCII name (the wire names are)."""
+        buf = self._buf
+        n = self._n
+        for i in range(len(text)):
+            buf[n] = ord(text[i])
+            n += 1
+        self._n = n
 
     def _bool(self, v):
         self._put(b"true" if v else b"false")
