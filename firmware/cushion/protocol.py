@@ -105,10 +105,6 @@ class LineReader:
                 n -= 1
         self._len = n
 
-    def pending(self):
-        """True while part of a line is held."""
-        return self._len > 0 or self._overlong
-
     def drop_unfinishable(self):
         """Drop the partial line if no ending can make it a request: it is too long, or
         holds a byte outside ASCII. A clean partial line stays: a person typing at a

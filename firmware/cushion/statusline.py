@@ -4,16 +4,17 @@ Telemetry goes out up to ten times a second, so its line is built without touchi
 heap: every field is copied or formatted in place into a bytearray made once (names a
 character at a time: a one-character str is interned, so indexing one allocates nothing),
 numbers digit by digit (no %-formatting, no float), and the line leaves as a view of the
-buffer. The HAL's serial_write takes the bytes before it
-returns, so the buffer is free again for the next line.
+buffer: that view (one GC block) is all a telemetry line allocates. The HAL's
+serial_write takes the bytes before it returns, so the buffer is free for the next line.
 """
 
 from micropython import const
 
 from cushion import names
 
-# Longest line: 283 bytes of keys and punctuation, the longest names, and 11 characters
-# for each number; the counters that could grow without bound are capped by their owners.
+# The longest line is about 400 bytes (a 6-digit id, readings far off the scale, a fault,
+# years of uptime: tests/fw/test_console.py builds it); the counter that could grow
+# without bound, tx_dropped, is capped by the console.
 _SIZE = const(512)
 
 
