@@ -11,6 +11,7 @@ import pytest
 
 from hal_sim import Simulation  # first: it puts the firmware on the path
 
+from cushion.commands import RESYNC_MS
 from cushion.schema import EVENT_FIELDS
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
@@ -64,3 +65,7 @@ def test_every_documented_event_has_the_schema_fields():
     assert {e["event"] for e in examples} >= {"boot", "fault", "telemetry"}
     for e in examples:
         assert set(e) - {"event"} == set(EVENT_FIELDS[e["event"]]), e
+
+
+def test_the_documented_resync_silence_is_the_firmwares():
+    assert "after %d ms without a byte" % RESYNC_MS in DOC.read_text()

@@ -25,9 +25,10 @@ from cushion.statusline import StatusLine
 _RX_CHUNK = const(64)  # bytes taken from serial per tick: bounds the work a flood can cause
 # A host writes a request in one go, so its bytes come within a tick or two (128 bytes take
 # 11 ms at 115200 baud). 300 ms (six ticks) without a byte means nobody is finishing the
-# line: a partial line that can no longer be a request is noise and is dropped, so the next
-# command is read on its own. Six ticks leave room for a USB or pty bridge that holds bytes
-# back; a clean partial line stays whatever the silence (a person typing pauses longer).
+# line: a partial line that can no longer become a request is noise and is dropped, so the
+# next command is read on its own. Six ticks leave room for a USB or pty bridge that holds
+# bytes back. A partial line that can still become a request stays, whatever the silence:
+# a person typing pauses longer than that between keys.
 RESYNC_MS = const(300)
 _COUNT_MAX = const(0x3FFFFFFF)  # counters stop here: they stay small ints (no heap)
 

@@ -16,6 +16,7 @@ _TAB = const(9)
 _NL = const(10)
 _CR = const(13)
 _HASH = const(35)
+_STAR = const(42)
 _DEL = const(127)
 
 # Error codes (the detail text is for people; the code is for programs).
@@ -48,9 +49,9 @@ class LineReader:
       so the request behind them is still answered; tab, CR and LF keep their meaning;
     - a `#` after the start of a line starts a new request: a valid line has `#` only as
       its first byte, so what came before is noise (NMEA resyncs on `$` the same way);
-    - `drop_unfinishable()`, called after a silence, drops a partial line that can no
-      longer become a request (a byte outside ASCII, or too long), so the first line after
-      a burst of noise is read on its own.
+    - `drop_unfinishable()`, called after a silence, drops a partial line that no ending
+      can make a request (too long, or not `[#<id> ]<words>[*<check>]`: noise, mostly), so
+      the first line after a burst of noise is read on its own.
     """
 
     TOO_LONG = b""  # returned for a line that did not fit (an empty line is never returned)
@@ -106,18 +107,54 @@ class LineReader:
         self._len = n
 
     def drop_unfinishable(self):
-        """Drop the partial line if no ending can make it a request: it is too long, or
-        holds a byte outside ASCII. A clean partial line stays: a person typing at a
-        terminal pauses longer between keys than a host does between the bytes of a line."""
-        if self._overlong:
+        """Drop the partial line if no ending can make it a request the board carries out
+        (it is too long, or not `[#<id> ]<words>[*<check>]`). One that still can stays: a
+        person typing at a terminal pauses longer between keys than a host between bytes."""
+        if self._overlong or not _may_become_request(self._buf, self._len):
             self._overlong = False
             self._len = 0
-            return
-        buf = self._buf
-        for i in range(self._len):
-            if buf[i] > 126:
-                self._len = 0
-                return
+
+
+def _is_word_byte(b):
+    return 48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122 or b == 32 or b == _TAB
+
+
+def _may_become_request(buf, n):
+    """Whether buf[:n] is the start of `[#<id> ]<letters, digits, blanks>[*<hex><hex>]`."""
+    i = 0
+    if n and buf[0] == _HASH:
+        i = 1
+        while i < n and 48 <= buf[i] <= 57:
+            i += 1
+        if i > 7 or (i < n and (i == 1 or buf[i] != 32)):
+            return False
+    hex_digits = -1  # counts the digits after the `*`
+    while i < n:
+        b = buf[i]
+        if b == _CR and i == n - 1:
+            pass  # the first half of a CRLF
+        elif hex_digits >= 0:
+            if b != 32 and b != _TAB:
+                if _hexval_of(b) < 0 or hex_digits == 2:
+                    return False
+                hex_digits += 1
+        elif b == _STAR:
+            hex_digits = 0
+        elif not _is_word_byte(b):
+            return False
+        i += 1
+    return True
+
+
+def _hexval_of(o):
+    """One hex digit's byte to its value, or -1."""
+    if 48 <= o <= 57:
+        return o - 48
+    if 65 <= o <= 70:
+        return o - 55
+    if 97 <= o <= 102:
+        return o - 87
+    return -1
 
 
 def _hexval(text):
@@ -126,14 +163,8 @@ def _hexval(text):
         return -1
     v = 0
     for ch in text:
-        o = ord(ch)
-        if 48 <= o <= 57:
-            d = o - 48
-        elif 65 <= o <= 70:
-            d = o - 55
-        elif 97 <= o <= 102:
-            d = o - 87
-        else:
+        d = _hexval_of(ord(ch))
+        if d < 0:
             return -1
         v = v * 16 + d
     return v

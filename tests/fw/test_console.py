@@ -81,7 +81,9 @@ def _partial_then(rig, partial, quiet_ticks, line=b"status"):
     return replies(rig.send(line))
 
 
-@pytest.mark.parametrize("partial", [b"\xff\xfe}", b"zz\x80", b"y" * 200])
+@pytest.mark.parametrize("partial", [b"\xff\xfe}", b"zz\x80", b"y" * 200, b"q}", b"#12x",
+                                     b"#1234567", b"heat 45.", b"status*4G", b"status*123",
+                                     b"sta\rt"])
 def test_a_silence_drops_a_partial_line_that_cannot_be_a_request(rig, partial):
     (r,) = _partial_then(rig, partial, RESYNC_TICKS + 1)
     assert (r["ok"], r["state"]) == (True, "idle")
@@ -91,6 +93,30 @@ def test_a_short_pause_does_not_drop_a_line(rig):
     # the bytes of one line split across writes a few ticks apart stay one line
     (r,) = _partial_then(rig, b"\xff", RESYNC_TICKS - 1)
     assert r["error"] == "bad_encoding"
+
+
+VALID = ["status", "heat high", "massage knead 3", "telemetry on 1000", "clear", "HEAT\tLOW",
+         "  massage   wave 2  "]
+
+
+def _framings(line):
+    body = "#4711 " + line
+    yield line
+    yield body
+    yield body + "*%02X" % protocol.checksum(body.encode())
+    yield line + "*%02x " % protocol.checksum(line.encode())
+
+
+@pytest.mark.parametrize("line", [f for v in VALID for f in _framings(v)])
+def test_a_silence_keeps_every_start_of_a_valid_request(line):
+    data = line.encode() + b"\r"
+    for cut in range(1, len(data) + 1):
+        reader = protocol.LineReader()
+        for b in data[:cut]:
+            reader.push(b)
+        reader.drop_unfinishable()  # a pause here, as a person typing makes
+        got = [reader.push(b) for b in data[cut:] + b"\n"]
+        assert got[-1] == line.encode(), (line, cut)
 
 
 def test_a_person_typing_slowly_keeps_the_line(rig):
