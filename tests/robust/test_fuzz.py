@@ -5,9 +5,10 @@
   bytes, backspace, `#` resync, overlong lines).
 - Whole system: 5 000 lines by default (50 000 behind `slow`) through sim.serial_in. Every
   output line is well-formed JSON (sim.bad_lines stays empty), every request line gets exactly
-  one reply; the documented drops are empty lines (only `\\n` or `\\r\\n`, ignored by
-  LineReader); a line over 128 bytes gets one `line_too_long` reply. No tick is skipped
-  (sim.ticks_run + 1 per step) and the watchdog never resets the board.
+  one reply; the documented drops are lines left empty (only `\\n` or `\\r\\n`, control
+  bytes, backspaces) and whatever precedes a `#` in a line; a line over 128 bytes gets one
+  `line_too_long` reply. No tick is skipped (sim.ticks_run + 1 per step) and the watchdog
+  never resets the board.
 """
 
 import json
