@@ -32,6 +32,8 @@ _RX_CHUNK = const(64)  # bytes taken from serial per tick: bounds the work a flo
 RESYNC_MS = const(300)
 _COUNT_MAX = const(0x3FFFFFFF)  # counters stop here: they stay small ints (no heap)
 
+_HEAT_USAGE = "usage: heat " + "|".join(names.LEVEL_NAMES)
+_MASSAGE_USAGE = "usage: massage %s [1-3]" % "|".join(names.MODE_NAMES)
 _TELEMETRY_USAGE = "usage: telemetry on|off [period_ms %d..%d]" % (
     limits.TELEMETRY_MIN_MS, limits.TELEMETRY_MAX_MS)
 
@@ -229,9 +231,6 @@ class Console:
     def _help(self, now, req_id, args):
         return protocol.ok(req_id, '"verbs": "%s"' % " ".join(v[0] for v in _VERBS))
 
-
-_HEAT_USAGE = "usage: heat " + "|".join(names.LEVEL_NAMES)
-_MASSAGE_USAGE = "usage: massage %s [1-3]" % "|".join(names.MODE_NAMES)
 
 # verb, handler, most arguments (a verb that takes any needs at least one), usage.
 # The order is the order `help` lists them in.
