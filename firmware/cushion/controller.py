@@ -183,8 +183,9 @@ class Controller:
         self.motor_duty = motor
         hal.leds(self._led_mask(now))
 
-        self.console.poll(now)
-        if self.service_requested:
+        console = self.console
+        console.poll(now)
+        if console.service_requested:
             return
         # SR-10: fed only here, after the supervisor ran on this tick's readings.
         hal.wdt_feed()
