@@ -87,6 +87,7 @@ class VirtualBoard(VirtualClock):
 
     def serial_write(self, data):
         self.tx.extend(data)
+        return True
 
     # -- watchdog, reset ----------------------------------------------------------------
     def wdt_start(self, timeout_ms):

@@ -195,7 +195,7 @@ def test_watch_json_lines_show_remaining_time_and_heater(capsys, shared):
     assert tele and all("time_s" in e for e in tele)
     assert tele[-1]["heat"] == "high" and tele[-1]["heater_pct"] > 0
     assert 0 < tele[-1]["remaining_s"] <= 900
-    assert shared.ser.simulation.ctl.telemetry_ms == 0      # switched off again after
+    assert shared.ser.simulation.ctl.console.telemetry_ms == 0      # switched off again after
 
 
 def test_watch_ctrl_c_switches_telemetry_off_and_keeps_the_csv(capsys, shared, tmp_path,
@@ -214,7 +214,7 @@ def test_watch_ctrl_c_switches_telemetry_off_and_keeps_the_csv(capsys, shared, t
     csv_path = tmp_path / "c.csv"
     code, out, _ = run(capsys, "watch", "--period", "100", "--csv", str(csv_path))
     assert code == EXIT_OK
-    assert shared.ser.simulation.ctl.telemetry_ms == 0
+    assert shared.ser.simulation.ctl.console.telemetry_ms == 0
     with open(csv_path) as f:
         assert len(f.read().splitlines()) == 1 + 3
 

@@ -200,6 +200,7 @@ class MachineBoard:
         # Pico (USB CDC): a host that has the port open but does not read makes this wait up
         # to 500 ms per 64-byte chunk (MicroPython's CDC TX timeout), then drop the rest.
         self._stdout.write(data)
+        return True  # the POLLOUT check that makes this False instead of waiting: issue 12
 
     # ---- watchdog and reset ------------------------------------------------------------
     def wdt_start(self, timeout_ms):

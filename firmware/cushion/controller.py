@@ -12,8 +12,9 @@ entry go out. A steady tick (no serial traffic, telemetry off) allocates nothing
 
 from micropython import const
 
-from cushion import commands, limits, panel, protocol
+from cushion import limits, panel, protocol
 from cushion.buttons import Buttons
+from cushion.commands import Console
 from cushion.dose import CAPPED, NOTHING, ThermalDose
 from cushion.heat import HELD_OFF, HeatControl
 from cushion.names import MOTOR_STALL
@@ -24,11 +25,12 @@ from cushion.session import AUTO_OFF, WARNING, SessionTimer
 from cushion.store import Store
 from cushion.vibration import MODE_OFF, Vibration
 
-_RX_CHUNK = const(64)  # bytes taken from serial per tick: bounds the work a flood can cause
 _MAX_DT_MS = const(1000)  # a late tick counts as at most this much, for every stage
 
 
 class Controller:
+    FAULT_LATCHED = 1  # set_heat and set_massage refuse: a fault of that output is latched
+
     def __init__(self, hal, board_name="unknown"):
         self.hal = hal
         # SR-1: outputs off before anything else can go wrong.
@@ -47,16 +49,12 @@ class Controller:
         self.dose.restore(self.settings["dose_eq_ms"])
         self.buttons = Buttons(hal)
         self.readings = Readings()
-        self.reader = protocol.LineReader()
-        self.rx_buf = bytearray(_RX_CHUNK)
+        self.console = Console(self, hal)
         now = hal.ticks_ms()
         self._last = now
         self._uptime_s = 0
         self._uptime_ms = 0
         self.fault_at = now
-        self.telemetry_ms = 0  # 0 = off
-        self.telemetry_due = now
-        self.service_requested = False
         # What this tick reports and writes once its outputs are set (see _report).
         self._deferring = False
         self._new_fault = None
@@ -75,7 +73,7 @@ class Controller:
         self.out.off()
 
     def send(self, line):
-        self.hal.serial_write(line)
+        self.console.send(line)
 
     def uptime_ms(self):
         return self._uptime_s * 1000 + self._uptime_ms
@@ -115,8 +113,8 @@ class Controller:
 
         buttons = self.buttons
         buttons.update(now, r.buttons)
-        if (buttons.short or buttons.long) and panel.on_buttons(self, now):
-            self._cleared = True
+        if buttons.short or buttons.long:
+            panel.on_buttons(self, now)
 
         dose = self.dose.update(dt, r.hot)
         if dose != NOTHING:
@@ -134,14 +132,9 @@ class Controller:
         self._deferring = False
         self._report(now)
 
-        n = hal.serial_readinto(self.rx_buf)
-        if n:
-            commands.on_serial(self, now, n)
-        if self.telemetry_ms and hal.ticks_diff(now, self.telemetry_due) >= 0:
-            self.telemetry_due = hal.ticks_add(now, self.telemetry_ms)
-            # the status body carries uptime_ms already
-            self.send(protocol.event("telemetry", commands.status_body(self, now)))
-        if self.service_requested:
+        console = self.console
+        console.poll(now)
+        if console.service_requested:
             return
         # SR-10: fed only here, after the supervisor ran on this tick's readings.
         hal.wdt_feed()
@@ -225,6 +218,11 @@ class Controller:
         if was_idle and (self.heat.level or self.vib.mode):
             self.session.start(now)
 
+    @property
+    def service_requested(self):
+        """`service` was answered: the loop resets into the REPL instead of going on."""
+        return self.console.service_requested
+
     def state(self):
         """One of names.STATE_NAMES: a latched fault wins over a session."""
         if self.safety.active_fault() is not None:
@@ -235,10 +233,9 @@ class Controller:
         return self.heat.level == 0 and self.vib.mode == MODE_OFF
 
     def set_heat(self, now, level):
-        """Returns None or (error code, detail)."""
+        """Returns None, or FAULT_LATCHED when a heater fault refuses the heat."""
         if level > 0 and self.safety.fault is not None:
-            return protocol.FAULT_ACTIVE, "heater fault %s is latched: clear it first" % (
-                self.safety.fault)
+            return Controller.FAULT_LATCHED
         was_idle = self.idle()
         if level > limits.HEAT_LOW and self.dose.capped:
             level = limits.HEAT_LOW
@@ -251,9 +248,9 @@ class Controller:
         return None
 
     def set_massage(self, now, mode, intensity):
+        """Returns None, or FAULT_LATCHED when a motor fault refuses the massage."""
         if mode and self.safety.motor_fault is not None:
-            return protocol.FAULT_ACTIVE, "motor fault %s is latched: clear it first" % (
-                self.safety.motor_fault)
+            return Controller.FAULT_LATCHED
         was_idle = self.idle()
         if mode == MODE_OFF:
             self.vib.off()
@@ -265,6 +262,8 @@ class Controller:
         return None
 
     def try_clear(self):
+        """Clear the latched faults (SR-12) and send `cleared`; returns None, or why not (a
+        Supervisor clear-problem constant). The serial `clear` and the long press both."""
         s = self.safety
         if s.fault is None and s.motor_fault is None:
             return None
@@ -278,4 +277,10 @@ class Controller:
         # never touched the heat (SR-13), so clearing it must not turn the heat off either.
         if heater_fault:
             self.heat.off()
+        # The serial `clear` and the long press both tell the host; inside the tick the
+        # event waits for the outputs, like every other event (_report).
+        if self._deferring:
+            self._cleared = True
+        else:
+            self._event("cleared")
         return None

@@ -21,16 +21,12 @@ _LED_FAULT = const(32)
 
 
 def on_buttons(ctl, now):
-    """Act on the presses ctl.buttons reported this tick; True when a long power press
-    cleared a latched fault (the controller reports it)."""
+    """Act on the presses ctl.buttons reported this tick."""
     b = ctl.buttons
     short = b.short
     long = b.long
-    cleared = False
     if long & POWER:
-        s = ctl.safety
-        had_fault = s.fault is not None or s.motor_fault is not None
-        cleared = had_fault and ctl.try_clear() is None
+        ctl.try_clear()
     if short & POWER:
         if ctl.idle():
             # a power press starts a session with the remembered preferences
@@ -55,7 +51,6 @@ def on_buttons(ctl, now):
             nxt = 1
         ctl.vib.intensity = nxt
         ctl.save_settings()
-    return cleared
 
 
 def leds(ctl, now):

@@ -218,19 +218,25 @@ class Supervisor:
             if self._idle_ms >= limits.MOTOR_STALL_RESET_MS:
                 self._stall_ms = 0
 
+    # Why clear_problem refuses a clear (the console words each one for the host).
+    SENSOR_OUT_OF_RANGE = 1
+    SUPPLY_STILL_HIGH = 2
+    SENSORS_DISAGREE = 3
+    PAD_TOO_WARM = 4
+
     def clear_problem(self, readings):
-        """Why a clear must be refused now (error code, detail), or None (SR-12)."""
+        """Why a clear must be refused now (one of the constants above), or None (SR-12)."""
         if readings.fault_a is not None or readings.fault_b is not None:
-            return "fault_active", "a pad sensor still reads out of range"
+            return Supervisor.SENSOR_OUT_OF_RANGE
         ta = readings.ta
         tb = readings.tb
         if readings.vin_mv > limits.SUPPLY_HIGH_MV:
-            return "fault_active", "supply voltage still too high"
+            return Supervisor.SUPPLY_STILL_HIGH
         diff = ta - tb
         if diff > limits.MISMATCH_C100 or diff < -limits.MISMATCH_C100:
-            return "fault_active", "pad sensors still disagree"
+            return Supervisor.SENSORS_DISAGREE
         if ta >= limits.CLEAR_MAX_C100 or tb >= limits.CLEAR_MAX_C100:
-            return "not_cool", "pad must cool below 40.0 C first"
+            return Supervisor.PAD_TOO_WARM
         return None
 
     def clear(self):

@@ -19,7 +19,7 @@ LEVELS_C = {LEVEL_NAMES[i]: limits.LEVEL_SETPOINTS[i] / 100
 STATUS_FIELDS = (
     "state", "heat", "heat_state", "massage", "intensity", "temp_c", "temp2_c", "setpoint_c",
     "heater_pct", "motor_pct", "remaining_s", "vin", "supply_paused", "fault", "dose_cem43",
-    "dose_capped", "uptime_ms",
+    "dose_capped", "tx_dropped", "uptime_ms",
 )
 
 # Every event the firmware sends and its fields; `uptime_ms` is on every one.

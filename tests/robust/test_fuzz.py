@@ -1,12 +1,14 @@
 """SR-14 serial fuzzing: random and mutated lines and raw bytes.
 
 - Parser level (fast): 100 000 lines through cushion.protocol.parse, and a 100 000-line byte
-  stream through LineReader, compared with a reference line splitter.
+  stream through LineReader, compared with a reference line splitter (line ends, control
+  bytes, backspace, `#` resync, overlong lines).
 - Whole system: 5 000 lines by default (50 000 behind `slow`) through sim.serial_in. Every
   output line is well-formed JSON (sim.bad_lines stays empty), every request line gets exactly
-  one reply; the documented drops are empty lines (only `\\n` or `\\r\\n`, ignored by
-  LineReader); a line over 128 bytes gets one `line_too_long` reply. No tick is skipped
-  (sim.ticks_run + 1 per step) and the watchdog never resets the board.
+  one reply; the documented drops are lines left empty (only `\\n` or `\\r\\n`, control
+  bytes, backspaces) and whatever precedes a `#` in a line; a line over 128 bytes gets one
+  `line_too_long` reply. No tick is skipped (sim.ticks_run + 1 per step) and the watchdog
+  never resets the board.
 """
 
 import json
@@ -86,17 +88,39 @@ def test_parser_100k_lines_only_protocol_errors():
 
 
 def _reference_split(stream):
-    """What LineReader must return for a byte stream: (line or 'TOO_LONG'), empty dropped."""
+    """What LineReader must return for a byte stream: (line or 'TOO_LONG'), empty dropped.
+
+    The rules of docs/protocol.md, one byte at a time on a list: BS and DEL take back a
+    character (all of a UTF-8 one), other control bytes but tab and CR are dropped, a `#`
+    starts the line again, and a line longer than LINE_MAX (not counting a final CR) is
+    lost for good once it got too long."""
     out = []
     for seg in stream.split(b"\n")[:-1]:
-        if len(seg) > limits.LINE_MAX and not (len(seg) == limits.LINE_MAX + 1
-                                                and seg.endswith(b"\r")):
+        cur, lost = [], False
+        for b in seg:
+            if b in (8, 127):
+                if not lost and cur:
+                    gone = cur.pop()
+                    if 0x80 <= gone < 0xC0:
+                        while cur and 0x80 <= cur[-1] < 0xC0:
+                            cur.pop()
+                        if cur and cur[-1] >= 0xC0:
+                            cur.pop()
+            elif b < 32 and b not in (9, 13):
+                pass
+            elif b == ord("#") and (cur or lost):
+                cur, lost = [b], False
+            elif not lost:
+                cur.append(b)
+                if len(cur) > limits.LINE_MAX and cur[limits.LINE_MAX:] != [13]:
+                    lost = True
+        if lost:
             out.append("TOO_LONG")
             continue
-        if seg.endswith(b"\r"):
-            seg = seg[:-1]
-        if seg:
-            out.append(seg)
+        if cur and cur[-1] == 13:
+            cur.pop()
+        if cur:
+            out.append(bytes(cur))
     return out
 
 

@@ -76,8 +76,9 @@ def test_no_serial_line_raises_the_setpoint_or_changes_a_limit(ambient):
         assert sim.ctl.heat.setpoint in SETPOINTS_C100, (line, sim.ctl.heat.setpoint)
         assert limits_snapshot() == snap, line
         assert not sim.resets, (line, sim.resets)
-        if sim.ctl.telemetry_ms:
-            assert limits.TELEMETRY_MIN_MS <= sim.ctl.telemetry_ms <= limits.TELEMETRY_MAX_MS
+        period = sim.ctl.console.telemetry_ms
+        if period:
+            assert limits.TELEMETRY_MIN_MS <= period <= limits.TELEMETRY_MAX_MS
         # a valid heat request is the only way to change the level, and only to the table
         if not sim.ctl.session.active:
             sim.command("heat high")
