@@ -676,7 +676,8 @@ def main(argv=None, out=None, err=None):
             write_csv(sim.trace, args.csv)
         if args.plot:
             from hal_sim.plot import plot_run
-            plot_run(sim.trace, sim.events, args.plot, title=sc["name"])
+            plot_run(sim.trace, sim.events, args.plot, title=sc["name"],
+                     steps=[(lg.applied_s, lg.text) for lg in result.steps])
     except OSError as e:
         print("%s: cannot write: %s" % (e.filename or "output", e.strerror or e), file=err)
         return 2
