@@ -157,6 +157,12 @@ def _supply_shown(trace, steps):
 def plot_run(trace, events, path, title="", tick_ms=50, steps=()):
     """Draw one run to a PNG at `path`. `steps` are the scenario's steps as
     `(applied_s, text)`, marked on the time axis. Returns the path."""
+    run_figure(trace, events, title, tick_ms, steps).savefig(path, format="png")
+    return path
+
+
+def run_figure(trace, events, title="", tick_ms=50, steps=()):
+    """The run's picture as a matplotlib Figure on an Agg canvas (see plot_run)."""
     if not trace:
         raise ValueError("empty trace: make the Simulation with record=True and run it")
     k = _buckets(len(trace), tick_ms)
@@ -287,5 +293,4 @@ def plot_run(trace, events, path, title="", tick_ms=50, steps=()):
     fig.suptitle((title + "\n" if title else "") + "simulated cushion, %.0f s, %s"
                  % (t_end, step), fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, format="png")
-    return path
+    return fig

@@ -77,6 +77,16 @@ def plot(rows, events, path, title="cushion", period_s=0.5):
     """Draw the watch to `path` (its type from the name); UsageError if it cannot."""
     if not rows:
         raise UsageError(f"no telemetry came, so there is nothing to plot to {path}")
+    fig = figure(rows, events, title, period_s)
+    try:
+        fig.savefig(path)
+    except (OSError, ValueError) as exc:       # unwritable, or an unknown file extension
+        raise UsageError(f"cannot write the plot to {path}: {exc}")
+    return path
+
+
+def figure(rows, events, title="cushion", period_s=0.5):
+    """The watch's picture as a matplotlib Figure on an Agg canvas."""
     t = _col(rows, "time_s")
     fig = Figure(figsize=(11, 6.5), dpi=100)
     FigureCanvasAgg(fig)
@@ -138,8 +148,4 @@ def plot(rows, events, path, title="cushion", period_s=0.5):
     ax2.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0)
     ax1.set_title(title, fontsize=10)
     fig.tight_layout()
-    try:
-        fig.savefig(path)
-    except (OSError, ValueError) as exc:       # unwritable, or an unknown file extension
-        raise UsageError(f"cannot write the plot to {path}: {exc}")
-    return path
+    return fig
