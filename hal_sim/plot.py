@@ -263,11 +263,19 @@ def run_figure(trace, events, title="", tick_ms=50, steps=()):
                      xycoords=ax1.get_xaxis_transform(), xytext=(-2, 0),
                      textcoords="offset points", rotation=90, va="top", ha="right",
                      fontsize=8, color=colour)
-    # scenario steps: short ticks along the bottom of the temperature panel
-    for x, text in steps:
+    # scenario steps: dotted lines, labelled along the bottom of the temperature panel;
+    # steps close together (a send of heat and massage at 0 s) share one label
+    marks = []
+    for x, text in sorted(steps):
+        if marks and x - marks[-1][0] <= 0.01 * t_end:
+            marks[-1][1].append(text)
+        else:
+            marks.append((x, [text]))
+    for x, texts in marks:
         for ax in axes:
             ax.axvline(x, color="#444444", lw=0.7, ls=(0, (2, 3)))
-        ax1.annotate("%s %.0f s" % (text, x), xy=(x, 0.02), xycoords=ax1.get_xaxis_transform(),
+        ax1.annotate("%s, %.0f s" % ("; ".join(texts), x), xy=(x, 0.02),
+                     xycoords=ax1.get_xaxis_transform(),
                      xytext=(2, 0), textcoords="offset points", rotation=90, va="bottom",
                      ha="left", fontsize=7, color="#444444")
 

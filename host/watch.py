@@ -41,7 +41,7 @@ def format_telemetry(t, ev):
 
 def format_event(t, ev):
     rest = " ".join(f"{k}={v}" for k, v in sorted(ev.items())
-                    if k not in ("event", "id", "time_s"))
+                    if k not in ("event", "id", "time_s", "uptime_ms"))
     return "{} s  ** {} {}".format(_num(t, ".1f", 7), ev.get("event"), rest).rstrip()
 
 
@@ -145,7 +145,7 @@ def watch(client, seconds=None, period_ms=DEFAULT_PERIOD_MS, csv_path=None, plot
                 continue
             last_seen = clock()
             is_sample = ev.get("event") == "telemetry"
-            t = tclock.at(ev) if is_sample else tclock.last
+            t = tclock.at(ev)          # every event carries the board's uptime_ms
             printer.show(t, ev)
             if is_sample:
                 first_wall = first_wall if first_wall is not None else last_seen

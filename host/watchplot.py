@@ -26,7 +26,10 @@ EVENT_COLOURS = {"fault": "#c0392b", "auto_off": "#1f3b73", "auto_off_warning": 
                  "dose_limit": "#8e44ad", "cleared": "#16a085", "crash": "#000000",
                  "boot": "#555555"}
 PLAUSIBLE_C = (-30.0, 120.0)   # an open or shorted sensor reads far outside: off the axes
-ENVELOPE = 2                   # samples each side in the duty's mean and min..max
+# The duty's mean and min..max span at least this many samples each side, and at least
+# ENVELOPE_S seconds: several periods of the 4 s wave, so its mean holds still.
+ENVELOPE = 2
+ENVELOPE_S = 10.0
 
 
 
@@ -39,10 +42,10 @@ def _col(rows, name):
     return out
 
 
-def _envelope(values):
+def _envelope(values, k):
     mean, lo, hi = [], [], []
     for i in range(len(values)):
-        win = [v for v in values[max(0, i - ENVELOPE):i + ENVELOPE + 1] if not math.isnan(v)]
+        win = [v for v in values[max(0, i - k):i + k + 1] if not math.isnan(v)]
         mean.append(sum(win) / len(win) if win else math.nan)
         lo.append(min(win) if win else math.nan)
         hi.append(max(win) if win else math.nan)
@@ -112,14 +115,14 @@ def figure(rows, events, title="cushion", period_s=0.5):
     ax1.set_ylabel("temperature (C)")
     ax1.grid(True, alpha=0.3)
 
+    k = max(ENVELOPE, math.ceil(ENVELOPE_S / period_s))
     for key, colour, label in (("heater_pct", "#ff7f0e", "heater"),
                                ("motor_pct", "#9467bd", "motor")):
         values = _col(rows, key)
-        mean, low, high = _envelope(values)
-        ax2.fill_between(t, low, high, color=colour, alpha=0.2, lw=0)
-        ax2.plot(t, mean, color=colour, lw=1.3,
-                 label=f"{label} duty (mean of {2 * ENVELOPE + 1} samples, band min..max)")
-        ax2.plot(t, values, ".", color=colour, ms=2.5)
+        mean, low, high = _envelope(values, k)
+        ax2.fill_between(t, low, high, color=colour, alpha=0.15, lw=0)
+        ax2.plot(t, mean, color=colour, lw=1.4,
+                 label=f"{label} duty: mean of {2 * k + 1} samples, band min..max")
     ax2.set_ylim(-3, 105)
     ax2.set_ylabel("duty (%)")
     ax2.set_xlabel(f"time on the cushion's clock (s), a sample every {period_s:g} s")

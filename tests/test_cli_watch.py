@@ -237,7 +237,7 @@ def test_the_scenario_plot_marks_its_steps_and_shows_the_supply_on_a_supply_faul
     steps = [(lg.applied_s, lg.text) for lg in result.steps]
     fig = run_figure(result.sim.trace, result.sim.events, steps=steps)
     texts = [a.get_text() for a in fig.axes[0].texts]
-    assert "inject supply_low 20 s" in texts and "repair supply_low 40 s" in texts
+    assert "inject supply_low, 20 s" in texts and "repair supply_low, 40 s" in texts
     assert any(ax.get_ylabel() == "supply (V)" for ax in fig.axes)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "sensor A as the firmware reads it" in labels
