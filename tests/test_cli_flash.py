@@ -9,6 +9,7 @@ real MicroPython VM.
 
 import itertools
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path, PurePosixPath
@@ -46,7 +47,7 @@ class FakeBoard:
         self.log.append(("open", port))
 
         class Client:
-            info = {"ok": True, "fw": "cushion", "version": version, "board": "rp2-pico"}
+            info = {"ok": True, "fw": "cushion", "version": version, "board": "pico"}
 
             def request(self, line, retry=None, timeout=None):
                 board.log.append(("request", line, retry))
@@ -137,7 +138,7 @@ def test_flash_builds_services_copies_resets_and_verifies(rig, capsys):
     assert all(e[2] == str(ROOT) for e in rig.log if e[0] == "mpremote")
     for step in ("[1/5] building", "[2/5]", "it runs cushion 0.9.0", "[3/5] copying",
                  "mpremote connect /dev/ttyACM0 reset", "[4/5]", "[5/5]",
-                 f"done: cushion {FW_VERSION} on rp2-pico"):
+                 f"done: cushion {FW_VERSION} on pico"):
         assert step in out, step
     # what was built is what gets copied: every firmware module, as .mpy
     built = sorted(p.relative_to(rig.out_root).as_posix() for p in rig.out_root.rglob("*.mpy"))
@@ -327,3 +328,17 @@ def test_flash_does_not_change_the_working_directory(rig, monkeypatch, tmp_path)
     assert cli.main(["--port", "/dev/ttyACM0", "flash"]) == EXIT_OK
     assert Path.cwd() == tmp_path
     assert all(e[2] == str(ROOT) for e in rig.log if e[0] == "mpremote")
+
+
+def test_the_readme_flash_example_is_what_flash_prints(rig, capsys):
+    """README "Flashing": the same lines, with the build directory as `make` has it."""
+    block = (ROOT / "README.md").read_text().split("```console\n$ cushion flash\n")[1]
+    expected = block.split("```")[0].splitlines()
+    rig.files = {"/main.py", "/cushion/heat.py", "/cushion/heat.mpy"}  # an old source deploy
+    rig.dirs = {"/cushion"}
+    assert cli.main(["--port", "/dev/ttyACM0", "flash"]) == EXIT_OK
+    got = capsys.readouterr().out.replace(str(rig.out_root), "build/mpy")
+
+    def files_counted(text):              # the module count changes as the firmware grows
+        return re.sub(r"\b\d+ files,", "N files,", text).splitlines()
+    assert files_counted(got) == files_counted("\n".join(expected))
