@@ -17,6 +17,7 @@ from host import errors
 from host.commands import COMMANDS
 from host.errors import CliError, Stopped, UsageError
 from host.formatting import Output
+from host.simclock import parse_ambient, parse_fault, parse_speed
 
 import hal_sim  # noqa: F401,I001  (cushion.* needs its `micropython` stand-in under CPython)
 from cushion.schema import FAULT_KINDS, LEVEL_NAMES, LEVELS_C, MODE_NAMES
@@ -65,12 +66,9 @@ def _lower(text):
     return text.lower()                 # the protocol's words are case-insensitive
 
 
-def _lazy(module, name):
-    def parse(text):
-        import importlib
-        return getattr(importlib.import_module(module), name)(text)
-    parse.__name__ = name
-    return _checked(parse)
+def _parse_listen(text):
+    from host.simserver import parse_listen  # the server's own module: only `sim` needs it
+    return parse_listen(text)
 
 
 def build_parser():
@@ -135,14 +133,14 @@ def build_parser():
                                                    "events to F.png at the end")
     add("flash", "build .mpy files and copy them to the board with mpremote, then verify")
     p = add("sim", "serve a simulated cushion on socket:// and/or a pty until Ctrl-C")
-    p.add_argument("--listen", metavar="HOST:PORT", type=_lazy("host.simserver", "parse_listen"),
+    p.add_argument("--listen", metavar="HOST:PORT", type=_checked(_parse_listen),
                    help="TCP address to serve socket:// on (port 0 picks a free one)")
     p.add_argument("--pty", action="store_true", help="serve on a pseudo-terminal too")
-    p.add_argument("--speed", type=_lazy("host.simclock", "parse_speed"), default=1.0,
+    p.add_argument("--speed", type=_checked(parse_speed), default=1.0,
                    metavar="X", help="run X times faster than real time (default 1)")
-    p.add_argument("--ambient", type=_lazy("host.simclock", "parse_ambient"), default=22.0,
+    p.add_argument("--ambient", type=_checked(parse_ambient), default=22.0,
                    metavar="C", help="room temperature in C (default 22)")
-    p.add_argument("--fault", type=_lazy("host.simclock", "parse_fault"), action="append",
+    p.add_argument("--fault", type=_checked(parse_fault), action="append",
                    default=[], metavar="KIND@SECONDS",
                    help="inject fault KIND at simulated second SECONDS (repeatable); KIND is "
                         "one of " + ", ".join(FAULT_KINDS))

@@ -128,7 +128,6 @@ def watch(client, seconds=None, period_ms=DEFAULT_PERIOD_MS, csv_path=None, plot
     end = None if seconds is None else clock() + seconds
     # No telemetry for this long means the board stopped talking: say so rather than hang.
     silence_limit = max(3 * period_ms / 1000.0, client.timeout)
-    first_wall = None
     try:
         client.request(f"telemetry on {int(period_ms)}")
         if not json_lines:
@@ -148,7 +147,6 @@ def watch(client, seconds=None, period_ms=DEFAULT_PERIOD_MS, csv_path=None, plot
             t = tclock.at(ev)          # every event carries the board's uptime_ms
             printer.show(t, ev)
             if is_sample:
-                first_wall = first_wall if first_wall is not None else last_seen
                 rows.append(dict(ev, time_s=round(t, 3)))
                 if log:
                     log.write(rows[-1])
@@ -170,7 +168,7 @@ def watch(client, seconds=None, period_ms=DEFAULT_PERIOD_MS, csv_path=None, plot
         if printer.skipped:
             _say(note, f"{printer.skipped} of {len(rows)} samples not printed (at most "
                        f"{max_lines_per_s:g} lines a second; --csv and --json keep them all)")
-        _report_speed(client, rows, first_wall, last_seen if rows else None, note, err)
+        _report_speed(client, note, err)
     return rows
 
 
@@ -179,14 +177,13 @@ def _say(stream, text):
     stream.flush()
 
 
-def _report_speed(client, rows, wall0, wall1, note, err):
+def _report_speed(client, note, err):
     """On a sim:// cushion: the speed achieved, and a warning when it fell short."""
-    if not isinstance(client.ser, SimSerial) or len(rows) < 2 or not wall1 > wall0:
+    if not isinstance(client.ser, SimSerial):
         return
-    asked = client.ser.paced.speed
-    got = (rows[-1]["time_s"] - rows[0]["time_s"]) / (wall1 - wall0)
-    _say(note, f"simulated {rows[-1]['time_s'] - rows[0]['time_s']:.1f} s in "
-               f"{wall1 - wall0:.1f} s: {got:.0f}x real time (asked for {asked:g}x)")
+    paced = client.ser.paced
+    asked, got = paced.speed, paced.achieved_speed()
+    _say(note, f"the simulator ran at {got:.0f}x real time (asked for {asked:g}x)")
     if got < SLOW_SPEED * asked:
         _say(err, f"cushion: warning: speed {asked:g} is more than this computer can run "
                   f"the simulator at: it achieved about {got:.0f}x")

@@ -221,10 +221,10 @@ def test_watch_ctrl_c_switches_telemetry_off_and_keeps_the_csv(capsys, shared, t
 
 
 def test_watch_reports_events_between_telemetry(capsys):
-    # the fault comes 0.2 s (wall) after the open, well after the handshake: an event from
+    # the fault comes 0.6 s (wall) after the open, well after the handshake: an event from
     # before the handshake would be dropped with the stale input, as on a real port
-    code, out, _ = run(capsys, "--port", "sim://?speed=50&fault=sensor_open@10", "watch",
-                       "--seconds", "1.0", "--period", "1000", "--max-lines", "1000")
+    code, out, _ = run(capsys, "--port", "sim://?speed=50&fault=sensor_open@30", "watch",
+                       "--seconds", "1.5", "--period", "1000", "--max-lines", "1000")
     assert code == EXIT_OK
     assert "** fault" in out and "sensor_open" in out
     assert "FAULT sensor_open" in out
