@@ -22,6 +22,8 @@ def run_file(path, out, csv_path=None, plot_path=None):
         verdict, len(result.outcomes) - n_fail, len(result.outcomes), sim.now_s,
         result.wall_s)
     human = [f"scenario: {sc['name']} ({path})"]
+    if sc["description"]:
+        human.append("  " + sc["description"].strip().replace("\n", "\n  "))
     human += [o.line for o in result.outcomes]
     if sim.bad_lines:
         human.append("note: the firmware sent %d line(s) that are not JSON objects, first %r"

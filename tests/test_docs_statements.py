@@ -63,3 +63,19 @@ def test_power_button_restart_after_a_power_cut_is_no_fault_as_the_scenario_says
 def test_readme_does_not_promise_several_clients_on_the_pty():
     readme = text("README.md")
     assert "the pty is one terminal line, for one\nprogram at a time" in readme
+
+
+def test_simulator_md_scenario_output_is_what_both_runners_print(capsys):
+    """docs/simulator.md, "Scenarios": the example's output, but for the wall time."""
+    import host.cli as cli
+    from hal_sim.scenario import main as hal_sim_run
+    doc = text("docs/simulator.md")
+    block = doc.split("```\nscenario: sensor falls off the pad while holding")[1]
+    expected = ("scenario: sensor falls off the pad while holding" + block.split("```")[0])
+
+    def wall(t):
+        return re.sub(r"simulated in [\d.]+ s", "simulated in X s", t).strip().splitlines()
+    path = "scenarios/sensor_detached_while_holding.toml"
+    for runner in (lambda: cli.main(["run", path]), lambda: hal_sim_run([path])):
+        assert runner() == 0
+        assert wall(capsys.readouterr().out) == wall(expected)
