@@ -39,6 +39,10 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from cushion.limits import SUPPLY_HIGH_MV, SUPPLY_LOW_MV  # noqa: E402
+
+SUPPLY_WINDOW_V = (SUPPLY_LOW_MV / 1000, SUPPLY_HIGH_MV / 1000)  # SR-9
+
 OVERHEAT_C = 50.0  # cushion.limits.OVERHEAT_C100 / 100 (SR-2)
 HEAT_STATE_NAMES = ("off", "warming", "holding", "fault")  # cushion.heat.STATE_NAMES
 STATE_COLOURS = {1: ("#f6c88f", "warming"), 2: ("#b9e3b0", "holding"),
@@ -148,10 +152,9 @@ def _event_label(ev):
 
 def _supply_shown(trace, steps):
     """The supply is drawn when a supply fault was injected or the supply left its window."""
-    if any("supply_" in text for _, text in steps):
-        return True
     vin = [r["vin_v"] for r in trace]
-    return min(vin) < 10.5 or max(vin) > 14.5
+    lo, hi = SUPPLY_WINDOW_V
+    return any("supply_" in text for _, text in steps) or min(vin) < lo or max(vin) > hi
 
 
 def plot_run(trace, events, path, title="", tick_ms=50, steps=()):
@@ -235,15 +238,13 @@ def run_figure(trace, events, title="", tick_ms=50, steps=()):
                      label="motor min..max per point")
     axm.plot(t, d["md"], color="#9467bd", lw=1.0, label="motor delivered (mean)")
     for ax, name in ((axh, "heater (%)"), (axm, "motor (%)")):
-        ax.set_ylim(-3, 110)
-        ax.set_yticks([0, 50, 100])
-        ax.set_ylabel(name)
+        ax.set(ylim=(-3, 110), yticks=[0, 50, 100], ylabel=name)
     if show_supply:
         axs = axes[4]
         axs.plot([r["t_ms"] / 1000 for r in trace[::k]], [r["vin_v"] for r in trace[::k]],
                  color="#555555", lw=1.0, label="supply at the board (V)")
-        axs.axhspan(10.5, 14.5, color="#dddddd", alpha=0.5, lw=0,
-                    label="supply window 10.5..14.5 V")
+        axs.axhspan(*SUPPLY_WINDOW_V, color="#dddddd", alpha=0.5, lw=0,
+                    label="supply window %g..%g V" % SUPPLY_WINDOW_V)
         axs.set_ylabel("supply (V)")
     axes[-1].set_xlabel("simulated time (s)")
     for ax in axes:

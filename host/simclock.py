@@ -63,7 +63,8 @@ def scenario_steps(path):
         sc = load_scenario(path)
     except ScenarioError as exc:
         raise ValueError(f"scenario {path}: {exc}") from None
-    return [(st["at_s"], st["kind"], st["value"], st.get("hold_s", 0.1)) for st in sc["steps"]]
+    return [(st["at_s"], st["kind"], st["value"], st["hold_s"] if st["kind"] == "press" else 0.0)
+            for st in sc["steps"]]
 
 
 class PacedSimulation:
