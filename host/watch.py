@@ -12,7 +12,7 @@ import sys
 import time
 
 from host.csvlog import CsvLog, check_csv_path
-from host.errors import CliError, ReplyTimeout, UsageError
+from host.errors import CliError, ReplyTimeout, Stopped, UsageError
 from host.protocol_sim import Serial as SimSerial
 
 DEFAULT_PERIOD_MS = 500
@@ -155,12 +155,14 @@ def watch(client, seconds=None, period_ms=DEFAULT_PERIOD_MS, csv_path=None, plot
     finally:
         try:
             client.request("telemetry off", timeout=min(client.timeout, 1.0))
-        except (CliError, KeyboardInterrupt):
+        except (CliError, KeyboardInterrupt, Stopped):
             pass                               # best effort: we may have lost the port
         if log:
             log.close()
             _say(note, f"wrote {csv_path} ({len(rows)} samples)")
-        if plot_path:
+        if plot_path and not rows:
+            _say(note, f"no telemetry came, so {plot_path} was not written")
+        elif plot_path:
             from host.watchplot import plot
             plot(rows, events, plot_path, title=f"cushion watch on {client.port}",
                  period_s=period_ms / 1000.0)

@@ -278,3 +278,22 @@ def test_watch_and_run_write_the_same_csv_format(capsys, tmp_path):
     doc = (ROOT / "docs" / "csv.md").read_text()
     for name in CSV_FIELDS + TRUTH_FIELDS:
         assert f"`{name}`" in doc, name
+
+
+class SilentClient(FakeClient):
+    def next_event(self, timeout):
+        self.clock.now += timeout
+        return None
+
+
+def test_a_silent_board_is_a_timeout_not_a_plot_error(tmp_path):
+    from host.errors import ReplyTimeout
+    clock = Clock()
+    client = SilentClient(clock, 0)
+    out = open(tmp_path / "out.txt", "w+")
+    png = tmp_path / "w.png"
+    with pytest.raises(ReplyTimeout, match="no telemetry from fake"):
+        watch_mod.watch(client, period_ms=100, plot_path=str(png), out=out, clock=clock)
+    out.seek(0)
+    assert "was not written" in out.read() and not png.exists()
+    assert client.requests == ["telemetry on 100", "telemetry off"]
