@@ -48,7 +48,6 @@ def _checked(parse):
             return parse(text)
         except ValueError as exc:
             raise argparse.ArgumentTypeError(str(exc))
-    convert.__name__ = parse.__name__.replace("parse_", "")
     return convert
 
 
