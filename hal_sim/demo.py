@@ -155,7 +155,8 @@ def run_demo(out_dir="build", out=None):
     csv_path = os.path.join(out_dir, "demo.csv")
     t1 = time.perf_counter()
     n = plot.write_csv(sim.trace, csv_path)
-    plot.plot_run(sim.trace, sim.events, png, title=SCENARIO["name"])
+    plot.plot_run(sim.trace, sim.events, png, title=SCENARIO["name"],
+                  steps=[(lg.applied_s, lg.text) for lg in result.steps])
     t_out = time.perf_counter() - t1
     print("wrote %s and %s (%d rows); %.0f s simulated in %.1f s, files in %.1f s"
           % (png, csv_path, n, sim.now_s, t_sim, t_out), file=out)

@@ -10,13 +10,17 @@ in CI, over ssh and from several threads. CPython only.
 
 What the plot shows (docs/simulator.md, "Plots and the demo"):
 - top: the pad surface (truth), where the two thermistors physically are, what the firmware
-  read from each (temp_c100 / 100), the set-point, and the 50 C overheat trip line;
-- bottom: the heater duty the element really got and the duty the firmware commanded, and
-  the motor duty; for signals that change faster than one plot point (the PI's tick-to-tick
-  duty, the 4 s wave massage) the line is the mean over the point's span and the shaded band
-  its min..max, so nothing is hidden by the decimation;
-- both: shaded bands for the heat state (warming, holding, fault) and vertical markers with
-  labels for fault, auto_off, auto_off_warning, dose_limit, cleared, crash and reboot events.
+  read from each, the set-point, and the 50 C overheat trip line;
+- below it: each sensor's reading minus the pad surface, where traces that lie on one line
+  on the top panel come apart;
+- then the heater duty (delivered and commanded) and the motor duty, each on its own panel
+  so that a massage never hides the heater; for signals that change faster than one plot
+  point (the PI's tick-to-tick duty, the 4 s wave massage) the line is the mean over the
+  point's span and the shaded band its min..max, so nothing is hidden by the decimation;
+- the supply at the board, when a supply fault was injected or it left its window;
+- all: shaded bands for the heat state (warming, holding, fault), vertical markers with
+  labels for fault, auto_off, auto_off_warning, dose_limit, cleared, crash and reboot
+  events, and dotted markers for the scenario's steps (inject, repair, press, send...).
 """
 
 import csv
@@ -32,11 +36,13 @@ if "matplotlib.pyplot" not in sys.modules:
     matplotlib.use("Agg")
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from cushion.limits import OVERHEAT_C100  # noqa: E402
+from cushion.limits import OVERHEAT_C100, SUPPLY_HIGH_MV, SUPPLY_LOW_MV  # noqa: E402
 
 OVERHEAT_C = OVERHEAT_C100 / 100  # the SR-2 trip line
+SUPPLY_WINDOW_V = (SUPPLY_LOW_MV / 1000, SUPPLY_HIGH_MV / 1000)  # SR-9
 # heat state (cushion.names.HEAT_STATE_NAMES index) -> band colour and legend text
 STATE_COLOURS = {1: ("#f6c88f", "warming"), 2: ("#b9e3b0", "holding"),
                  3: ("#f4a3a3", "fault (heater held off)")}
@@ -143,20 +149,38 @@ def _event_label(ev):
     return name
 
 
-def plot_run(trace, events, path, title="", tick_ms=50):
-    """Draw one run to a PNG at `path`. Returns the path."""
+def _supply_shown(trace, steps):
+    """The supply is drawn when a supply fault was injected or the supply left its window."""
+    vin = [r["vin_v"] for r in trace]
+    lo, hi = SUPPLY_WINDOW_V
+    return any("supply_" in text for _, text in steps) or min(vin) < lo or max(vin) > hi
+
+
+def plot_run(trace, events, path, title="", tick_ms=50, steps=()):
+    """Draw one run to a PNG at `path`. `steps` are the scenario's steps as
+    `(applied_s, text)`, marked on the time axis. Returns the path."""
+    run_figure(trace, events, title, tick_ms, steps).savefig(path, format="png")
+    return path
+
+
+def run_figure(trace, events, title="", tick_ms=50, steps=()):
+    """The run's picture as a matplotlib Figure on an Agg canvas (see plot_run)."""
     if not trace:
         raise ValueError("empty trace: make the Simulation with record=True and run it")
     k = _buckets(len(trace), tick_ms)
     d = _decimate(trace, k)
     t = d["t"]
     t_end = t[-1]
+    steps = list(steps)
+    show_supply = _supply_shown(trace, steps)
 
-    fig = Figure(figsize=(14, 7.5), dpi=100)
+    fig = Figure(figsize=(14, 10.5 if show_supply else 9.5), dpi=100)
     FigureCanvasAgg(fig)
-    ax1, ax2 = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    ratios = [3, 1.2, 1.3, 1.3] + ([1.2] if show_supply else [])
+    axes = fig.subplots(len(ratios), 1, sharex=True, gridspec_kw={"height_ratios": ratios})
+    ax1, axd, axh, axm = axes[:4]
 
-    # state bands (on both panels), from full-resolution rows
+    # state bands (on every panel), from full-resolution rows
     used = set()
     for a, b, code in state_spans(trace, tick_ms):
         if code == "service":
@@ -166,19 +190,19 @@ def plot_run(trace, events, path, title="", tick_ms=50):
         else:
             continue  # heat off: no band
         used.add(code)
-        for ax in (ax1, ax2):
+        for ax in axes:
             ax.axvspan(a, b, color=colour, alpha=0.45, lw=0, zorder=0)
 
     # temperatures
-    ax1.plot(t, d["pad"], color="black", lw=1.6, label="pad surface (truth)")
-    ax1.plot(t, d["sa"], color="#1f77b4", lw=0.9, ls="--", label="sensor A physical")
-    ax1.plot(t, d["sb"], color="#2ca02c", lw=0.9, ls="--", label="sensor B physical")
+    ax1.plot(t, d["pad"], color="black", lw=1.8, label="pad surface (truth)")
+    ax1.plot(t, d["sa"], color="#1f77b4", lw=0.9, ls=":", label="where sensor A is (truth)")
+    ax1.plot(t, d["sb"], color="#2ca02c", lw=0.9, ls=":", label="where sensor B is (truth)")
     fa, fb = d["fa"], d["fb"]
-    ax1.plot(t, fa, color="#1f77b4", lw=1.1, label="sensor A as read (temp_c100/100)")
-    ax1.plot(t, fb, color="#2ca02c", lw=1.1, label="sensor B as read (temp2_c100/100)")
+    ax1.plot(t, fa, color="#1f77b4", lw=1.1, label="sensor A as the firmware reads it")
+    ax1.plot(t, fb, color="#2ca02c", lw=1.1, ls="--", label="sensor B as the firmware reads it")
     ax1.plot(t, d["sp"], color="#d62728", lw=1.2, drawstyle="steps-post", label="set-point")
     ax1.axhline(OVERHEAT_C, color="#d62728", lw=0.8, ls=":",
-                label="overheat trip %g C" % OVERHEAT_C)
+                label="overheat cut-off %g C" % OVERHEAT_C)
     # y range from the physics and the set-point; firmware readings of a broken sensor
     # (about -90 C open, +500 C short) would flatten everything else, so they run off the
     # axes and a note says how far.
@@ -195,22 +219,37 @@ def plot_run(trace, events, path, title="", tick_ms=50):
                  % (min(off), max(off)), transform=ax1.transAxes, fontsize=8,
                  color="#7f0000")
     ax1.set_ylabel("temperature (C)")
-    ax1.grid(True, alpha=0.3)
 
-    # duties
-    ax2.fill_between(t, d["hd_lo"], d["hd_hi"], color="#ff7f0e", alpha=0.2, lw=0,
+    # the sensors against the pad: on the top panel they lie on one line, here they part
+    for key, colour, ls, label in (("fa", "#1f77b4", "-", "sensor A read minus pad"),
+                                   ("fb", "#2ca02c", "--", "sensor B read minus pad")):
+        diff = [v - p if PLAUSIBLE_C[0] <= v <= PLAUSIBLE_C[1] else math.nan
+                for v, p in zip(d[key], d["pad"])]
+        axd.plot(t, diff, color=colour, lw=1.0, ls=ls, label=label)
+    axd.axhline(0, color="black", lw=0.6)
+    axd.set_ylabel("sensor lag (C)")
+
+    # duties, each on its own panel so that the massage never hides the heater
+    axh.fill_between(t, d["hd_lo"], d["hd_hi"], color="#ff7f0e", alpha=0.25, lw=0,
                      label="heater min..max per point")
-    ax2.plot(t, d["hd"], color="#ff7f0e", lw=1.2, label="heater delivered (mean)")
-    ax2.plot(t, d["hc"], color="#8c4a00", lw=0.8, ls="--", label="heater commanded (mean)")
-    ax2.fill_between(t, d["md_lo"], d["md_hi"], color="#9467bd", alpha=0.2, lw=0,
+    axh.plot(t, d["hd"], color="#ff7f0e", lw=1.2, label="heater delivered (mean)")
+    axh.plot(t, d["hc"], color="#8c4a00", lw=0.8, ls="--", label="heater commanded (mean)")
+    axm.fill_between(t, d["md_lo"], d["md_hi"], color="#9467bd", alpha=0.25, lw=0,
                      label="motor min..max per point")
-    ax2.plot(t, d["md"], color="#9467bd", lw=1.0, label="motor delivered (mean)")
-    ax2.set_ylim(-3, 135)
-    ax2.set_yticks([0, 25, 50, 75, 100])
-    ax2.set_ylabel("duty (%)")
-    ax2.set_xlabel("simulated time (s)")
-    ax2.grid(True, alpha=0.3)
-    ax2.set_xlim(0, t_end)
+    axm.plot(t, d["md"], color="#9467bd", lw=1.0, label="motor delivered (mean)")
+    for ax, name in ((axh, "heater (%)"), (axm, "motor (%)")):
+        ax.set(ylim=(-3, 110), yticks=[0, 50, 100], ylabel=name)
+    if show_supply:
+        axs = axes[4]
+        axs.plot([r["t_ms"] / 1000 for r in trace[::k]], [r["vin_v"] for r in trace[::k]],
+                 color="#555555", lw=1.0, label="supply at the board (V)")
+        axs.axhspan(*SUPPLY_WINDOW_V, color="#dddddd", alpha=0.5, lw=0,
+                    label="supply window %g..%g V" % SUPPLY_WINDOW_V)
+        axs.set_ylabel("supply (V)")
+    axes[-1].set_xlabel("simulated time (s)")
+    for ax in axes:
+        ax.grid(True, alpha=0.3)
+    axes[-1].set_xlim(0, t_end)
 
     # event markers
     for ev in events:
@@ -219,12 +258,27 @@ def plot_run(trace, events, path, title="", tick_ms=50):
             continue
         x = ev.get("sim_s", 0.0)
         colour = MARKED_EVENTS[name]
-        for ax in (ax1, ax2):
+        for ax in axes:
             ax.axvline(x, color=colour, lw=1.0, ls="-." if name == "auto_off_warning" else "-")
         ax1.annotate("%s %.1f s" % (_event_label(ev), x), xy=(x, 0.985),
                      xycoords=ax1.get_xaxis_transform(), xytext=(-2, 0),
                      textcoords="offset points", rotation=90, va="top", ha="right",
                      fontsize=8, color=colour)
+    # scenario steps: dotted lines, labelled along the bottom of the temperature panel;
+    # steps close together (a send of heat and massage at 0 s) share one label
+    marks = []
+    for x, text in sorted(steps):
+        if marks and x - marks[-1][0] <= 0.01 * t_end:
+            marks[-1][1].append(text)
+        else:
+            marks.append((x, [text]))
+    for x, texts in marks:
+        for ax in axes:
+            ax.axvline(x, color="#444444", lw=0.7, ls=(0, (2, 3)))
+        ax1.annotate("%s, %.0f s" % ("; ".join(texts), x), xy=(x, 0.02),
+                     xycoords=ax1.get_xaxis_transform(),
+                     xytext=(2, 0), textcoords="offset points", rotation=90, va="bottom",
+                     ha="left", fontsize=7, color="#444444")
 
     handles, labels = ax1.get_legend_handles_labels()
     handles.append(Patch(facecolor="white", edgecolor="#999999", lw=0.5))
@@ -236,14 +290,16 @@ def plot_run(trace, events, path, title="", tick_ms=50):
     if "service" in used:
         handles.append(Patch(color=SERVICE_COLOUR, alpha=0.45))
         labels.append("service (REPL)")
+    if steps:
+        handles.append(Line2D([], [], color="#444444", lw=0.7, ls=(0, (2, 3))))
+        labels.append("scenario step")
     # legends outside the axes, on the right: nothing of the data hides behind them
     ax1.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
                borderaxespad=0)
-    ax2.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0)
+    for ax in axes[1:]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0)
     step = "1 point per %g s" % (k * tick_ms / 1000)
     fig.suptitle((title + "\n" if title else "") + "simulated cushion, %.0f s, %s"
                  % (t_end, step), fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, format="png")
-    return path
-
+    return fig

@@ -3,24 +3,53 @@
     cushion [--port URL] [--json] [--timeout S] COMMAND ...
 
 Exit codes (host/errors.py): 0 ok, 1 the device refused (or a scenario failed), 2 usage,
-3 no connection or timeout.  Expected failures print one line on stderr, never a traceback.
+3 no connection or timeout, 128+N ended by signal N (Ctrl-C 130, SIGHUP 129, SIGTERM 143).
+Expected failures print one line on stderr (and with --json one JSON object on stdout),
+never a traceback.
 """
 
 import argparse
-import json
+import signal
 import sys
+import threading
 
 from host import errors
-from host.errors import CliError, UsageError
+from host.commands import COMMANDS
+from host.errors import CliError, Stopped, UsageError
+from host.formatting import Output
+from host.simclock import parse_ambient, parse_fault, parse_speed
+
+import hal_sim  # noqa: F401,I001  (cushion.* needs its `micropython` stand-in under CPython)
+from cushion.schema import FAULT_KINDS, LEVEL_NAMES, LEVELS_C, MODE_NAMES
 
 DEFAULT_TIMEOUT = 2.0
-
-STATUS_ORDER = ("state", "heat", "heat_state", "setpoint_c", "massage", "intensity", "temp_c",
-                "temp2_c", "heater_pct", "motor_pct", "remaining_s", "vin", "supply_paused",
-                "fault", "dose_cem43", "dose_capped", "uptime_ms")
+GLOBAL_OPTIONS = ("port", "json", "timeout")
+# The global options each command acts on; any other given is refused, not ignored.
+TAKES = {"ports": ("json",), "sim": (), "run": ("json",)}
+WHY_NOT = {"ports": "it lists this computer's serial ports",
+           "sim": "it serves a cushion of its own",
+           "run": "it runs the scenario on a simulator of its own"}
+# Signals that end a command the way Ctrl-C does (cleanup runs, exit 128+N).
+ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 # -- argument parsing ----------------------------------------------------------------------
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError (one line, --json aware) instead of printing usage."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _checked(parse):
+    def convert(text):
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc))
+    return convert
+
 
 def _positive_float(text):
     try:
@@ -32,70 +61,59 @@ def _positive_float(text):
     return value
 
 
-def _fault_arg(text):
-    from host.simclock import parse_fault
-    try:
-        return parse_fault(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc))
+def _lower(text):
+    return text.lower()                 # the protocol's words are case-insensitive
 
 
-def _speed_arg(text):
-    from host.simclock import parse_speed
-    try:
-        return parse_speed(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc))
-
-
-def _ambient_arg(text):
-    from host.simclock import parse_ambient
-    try:
-        return parse_ambient(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc))
-
-
-def _listen_arg(text):
-    from host.simserver import parse_listen
-    try:
-        return parse_listen(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc))
+def _parse_listen(text):
+    from host.simserver import parse_listen  # the server's own module: only `sim` needs it
+    return parse_listen(text)
 
 
 def build_parser():
     # The global options are accepted before or after the command (`cushion status --json`
     # as well as `cushion --json status`); SUPPRESS keeps a later default from overwriting an
     # earlier explicit value, and main() fills in the real defaults.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--port", metavar="URL", default=argparse.SUPPRESS,
                         help="serial port or pyserial URL: /dev/ttyACM0, COM3, "
-                             "socket://HOST:PORT, rfc2217://..., sim://?speed=10 "
-                             "(default: $CUSHION_PORT, else the one USB board found)")
+                             "socket://HOST:PORT, rfc2217://..., or sim://?OPTIONS, a "
+                             "simulated cushion (speed=X, ambient=C, heat=LEVEL, "
+                             "massage=MODE, intensity=N, fault=KIND@SECONDS, "
+                             "scenario=FILE.toml) (default: $CUSHION_PORT, else the one USB "
+                             "board found)")
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                         help="machine output: one JSON object (JSON lines for watch)")
     common.add_argument("--timeout", metavar="S", type=_positive_float,
                         default=argparse.SUPPRESS,
                         help="seconds to wait for each reply (default 2)")
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="cushion", parents=[common],
         description="Control, watch, flash and simulate the heated lumbar massage cushion.",
-        epilog="exit codes: 0 ok, 1 device refused, 2 usage, 3 no connection or timeout")
+        epilog="exit codes: 0 ok, 1 device refused, 2 usage, 3 no connection or timeout, "
+               "128+N ended by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    def add(name, help_text):
-        return sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+    def add(name, help_text, **kw):
+        return sub.add_parser(name, parents=[common], help=help_text, description=help_text,
+                              **kw)
 
     add("status", "show what the cushion is doing")
     add("info", "show firmware name, version and board")
-    p = add("heat", "set the heat level (starts a session from all-off)")
-    p.add_argument("level", choices=("off", "low", "medium", "high"))
+    temps = ", ".join(f"{name} {c:.1f} C" for name, c in LEVELS_C.items())
+    p = add("heat", f"set the heat level: the pad set-point is {temps} "
+                    "(starts a session from all-off)")
+    p.add_argument("level", type=_lower, choices=LEVEL_NAMES, metavar="LEVEL",
+                   help="one of " + ", ".join(LEVEL_NAMES))
     p = add("massage", "set the massage mode (starts a session from all-off)")
-    p.add_argument("mode", choices=("off", "continuous", "pulse", "wave", "knead"))
-    p.add_argument("--intensity", type=int, choices=(1, 2, 3))
+    p.add_argument("mode", type=_lower, choices=MODE_NAMES, metavar="MODE",
+                   help="one of " + ", ".join(MODE_NAMES))
+    p.add_argument("level", type=int, choices=(1, 2, 3), nargs="?", metavar="INTENSITY",
+                   help="intensity 1 (gentle) .. 3 (strong), as the protocol takes it")
+    p.add_argument("--intensity", type=int, choices=(1, 2, 3), metavar="N",
+                   help="intensity 1 (gentle) .. 3 (strong); default: keep the current one")
     add("stop", "end the session: heater and motors off")
     add("clear", "clear latched faults (readings must be back in range, pad below 40 C)")
     add("faults", "show active faults and the fault log")
@@ -105,267 +123,66 @@ def build_parser():
                    help="stop after N seconds of wall-clock time (default: until Ctrl-C)")
     p.add_argument("--period", type=int, default=500, metavar="MS",
                    help="telemetry period in milliseconds, 100..60000 (default 500)")
-    p.add_argument("--csv", metavar="F", help="also write the telemetry to CSV file F")
-    p.add_argument("--plot", metavar="F.png", help="plot temps and duties to F.png at the end")
+    p.add_argument("--max-lines", type=_positive_float, default=10.0, metavar="N",
+                   help="print at most N telemetry lines per wall-clock second (default 10);"
+                        " the CSV, the plot and --json keep every sample")
+    p.add_argument("--csv", metavar="F.csv", help="also write every sample to F.csv "
+                                                  "(docs/csv.md)")
+    p.add_argument("--plot", metavar="F.png", help="plot temperatures, duties, states and "
+                                                   "events to F.png at the end")
     add("flash", "build .mpy files and copy them to the board with mpremote, then verify")
     p = add("sim", "serve a simulated cushion on socket:// and/or a pty until Ctrl-C")
-    p.add_argument("--listen", metavar="HOST:PORT", type=_listen_arg,
+    p.add_argument("--listen", metavar="HOST:PORT", type=_checked(_parse_listen),
                    help="TCP address to serve socket:// on (port 0 picks a free one)")
     p.add_argument("--pty", action="store_true", help="serve on a pseudo-terminal too")
-    p.add_argument("--speed", type=_speed_arg, default=1.0, metavar="X",
-                   help="run X times faster than real time (default 1)")
-    p.add_argument("--ambient", type=_ambient_arg, default=22.0, metavar="C",
-                   help="room temperature in C (default 22)")
-    p.add_argument("--fault", type=_fault_arg, action="append", default=[],
-                   metavar="KIND@SECONDS", help="inject fault KIND at simulated second "
-                                                "SECONDS (repeatable)")
+    p.add_argument("--speed", type=_checked(parse_speed), default=1.0,
+                   metavar="X", help="run X times faster than real time (default 1)")
+    p.add_argument("--ambient", type=_checked(parse_ambient), default=22.0,
+                   metavar="C", help="room temperature in C (default 22)")
+    p.add_argument("--fault", type=_checked(parse_fault), action="append",
+                   default=[], metavar="KIND@SECONDS",
+                   help="inject fault KIND at simulated second SECONDS (repeatable); KIND is "
+                        "one of " + ", ".join(FAULT_KINDS))
     p.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
-    p = add("run", "run a scenario file (TOML) on the simulator and check its expectations")
-    p.add_argument("scenario", metavar="SCENARIO")
-    p.add_argument("--plot", metavar="F.png")
-    p.add_argument("--csv", metavar="F")
+    p = add("run", "run a scenario file (TOML) on the simulator and check its expectations "
+                   "(exit 0 all passed, 1 one failed, 2 a bad file)")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (docs/simulator.md, "
+                                                        "section Scenarios)")
+    p.add_argument("--plot", metavar="F.png", help="plot the run to F.png")
+    p.add_argument("--csv", metavar="F.csv", help="write the run's trace to F.csv")
     return parser
 
 
-# -- output --------------------------------------------------------------------------------
-
-class Output:
-    def __init__(self, as_json, stream=None):
-        self.as_json = as_json
-        self.stream = stream or sys.stdout
-
-    def obj(self, obj, human):
-        """Print `obj` as one JSON object with --json, else the human text."""
-        if self.as_json:
-            self.line(json.dumps(obj, sort_keys=True))
-        elif human:
-            self.line(human)
-
-    def line(self, text):
-        self.stream.write(text + "\n")
-        self.stream.flush()
+def _refuse_ignored_options(args):
+    takes = TAKES.get(args.command, GLOBAL_OPTIONS)
+    extra = [name for name in GLOBAL_OPTIONS if name not in takes and hasattr(args, name)]
+    if extra:
+        opts = " and ".join("--" + name for name in extra)
+        raise UsageError(f"cushion {args.command} takes no {opts}: "
+                         f"{WHY_NOT[args.command]}")
 
 
-def _clean(reply):
-    out = dict(reply)
-    out.pop("id", None)      # transport detail, changes every run
-    return out
-
-
-def _fmt(value):
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_fmt(v) for v in value) or "none"
-    if isinstance(value, dict):
-        return " ".join(f"{k}={_fmt(v)}" for k, v in sorted(value.items()))
-    return str(value)
-
-
-def format_status(reply):
-    r = _clean(reply)
-    r.pop("ok", None)
-    lines = []
-    units = {"setpoint_c": " C", "temp_c": " C", "temp2_c": " C", "heater_pct": " %",
-             "motor_pct": " %", "remaining_s": " s", "vin": " V", "dose_cem43": " min"}
-    names = {"setpoint_c": "set-point", "temp_c": "pad sensor A", "temp2_c": "pad sensor B",
-             "heater_pct": "heater", "motor_pct": "motor", "remaining_s": "remaining",
-             "vin": "supply", "dose_cem43": "dose (CEM43)", "uptime_ms": "uptime",
-             "heat_state": "heater state", "supply_paused": "supply paused",
-             "dose_capped": "dose capped"}
-    for key in STATUS_ORDER + tuple(sorted(k for k in r if k not in STATUS_ORDER)):
-        if key not in r:
-            continue
-        value = r[key]
-        if key == "uptime_ms" and isinstance(value, int):
-            text = f"{value / 1000.0:.1f} s"
-        elif key == "fault" and not value:
-            text = "none"
-        else:
-            text = _fmt(value) + (units.get(key, "") if value is not None else "")
-        lines.append(f"{names.get(key, key):<14}{text}")
-    return "\n".join(lines)
-
-
-def format_generic(reply):
-    r = _clean(reply)
-    r.pop("ok", None)
-    lines = []
-    for key in sorted(r):
-        value = r[key]
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            lines.append(f"{key}:")
-            lines.extend("  " + _fmt(v) for v in value)
-        else:
-            lines.append(f"{key:<14}{_fmt(value)}")
-    return "\n".join(lines)
-
-
-# -- commands ------------------------------------------------------------------------------
-
-def _connect(args):
-    from host.client import CushionClient
-    from host.ports import resolve_port
-    port, _how = resolve_port(args.port)
-    return CushionClient.connect(port, timeout=args.timeout)
-
-
-def _simple(args, out, line, formatter=format_generic, done=None):
-    client = _connect(args)
-    try:
-        reply = client.request(line)
-    finally:
-        client.close()
-    out.obj(_clean(reply), formatter(reply) if done is None else done(reply))
-    return errors.EXIT_OK
-
-
-def cmd_status(args, out):
-    return _simple(args, out, "status", format_status)
-
-
-def cmd_info(args, out):
-    def human(r):
-        head = "{} {} on {}".format(r.get("fw", "?"), r.get("version", "?"), r.get("board", "?"))
-        extra = {k: v for k, v in _clean(r).items()
-                 if k not in ("ok", "fw", "version", "board")}
-        return head + ("\n" + format_generic(extra) if extra else "")
-    return _simple(args, out, "info", done=human)
-
-
-def _done_with_status(text):
-    def human(reply):
-        extra = {k: v for k, v in _clean(reply).items() if k != "ok"}
-        return text + ("\n" + format_status(extra) if extra else "")
-    return human
-
-
-def cmd_heat(args, out):
-    def human(reply):
-        got = reply.get("heat", args.level)
-        if reply.get("capped") or got != args.level:
-            # SR-8: the thermal dose over the last 3 h is high; the firmware caps at low
-            return f"ok: heat {got} (asked for {args.level}: capped by the thermal dose limit)"
-        return f"ok: heat {got}"
-    return _simple(args, out, "heat " + args.level, done=human)
-
-
-def cmd_massage(args, out):
-    line = "massage " + args.mode
-    if args.intensity is not None:
-        line += f" {args.intensity}"
-
-    def human(reply):
-        mode = reply.get("massage", args.mode)
-        if mode == "off":
-            return "ok: massage off"
-        return "ok: massage {}, intensity {}".format(mode, reply.get("intensity", "?"))
-    return _simple(args, out, line, done=human)
-
-
-def cmd_stop(args, out):
-    return _simple(args, out, "stop", done=_done_with_status("ok: stopped"))
-
-
-def cmd_clear(args, out):
-    return _simple(args, out, "clear", done=_done_with_status("ok: faults cleared"))
-
-
-def cmd_faults(args, out):
-    return _simple(args, out, "faults", format_generic)
-
-
-def cmd_ports(args, out):
-    from host.ports import list_ports, vid_pid
-    ports = list_ports()
-    if out.as_json:
-        out.obj({"ok": True, "ports": [
-            {"device": p.device, "vid_pid": vid_pid(p), "description": p.description,
-             "serial_number": p.serial_number, "board": p.board} for p in ports]}, None)
-        return errors.EXIT_OK
-    if not ports:
-        out.line("no serial ports found (ptys and sockets are never listed)")
-    for p in ports:
-        mark = "  <- " + p.board if p.board else ""
-        out.line(f"{p.device:<20} {vid_pid(p):<10} {p.description}{mark}")
-    return errors.EXIT_OK
-
-
-def cmd_watch(args, out):
-    from host.watch import watch
-    if not 100 <= args.period <= 60000:
-        # the firmware's own limits (limits.TELEMETRY_MIN_MS/MAX_MS); checked here so the
-        # user gets a usage error rather than the device's bad_argument
-        raise UsageError("--period must be 100..60000 ms")
-    client = _connect(args)
-    try:
-        watch(client, seconds=args.seconds, period_ms=args.period, csv_path=args.csv,
-              plot_path=args.plot, json_lines=out.as_json, out=out.stream)
-    finally:
-        client.close()
-    return errors.EXIT_OK
-
-
-def cmd_flash(args, out):
-    from host.flash import flash
-    from host.ports import resolve_port
-    port, how = resolve_port(args.port)
-    reresolve = None
-    if how.startswith("auto-detected"):
-        reresolve = lambda: resolve_port(None)[0]  # noqa: E731
-    # progress goes to stderr with --json so stdout stays one JSON object
-    info = flash(port, out=sys.stderr if out.as_json else out.stream, timeout=args.timeout,
-                 reresolve=reresolve)
-    if out.as_json:
-        out.obj(_clean(info), None)
-    return errors.EXIT_OK
-
-
-def cmd_sim(args, out):
-    from host.simserver import serve
-    try:
-        return serve(listen=args.listen, pty=args.pty, speed=args.speed,
-                     ambient_c=args.ambient, faults=args.fault, seed=args.seed, out=out.stream)
-    except OSError as exc:
-        raise UsageError(f"cannot serve the simulated cushion: {exc}")
-
-
-def cmd_run(args, out):
-    try:
-        from hal_sim.scenario import main as run_main
-    except ImportError as exc:
-        raise UsageError(f"scenario runner not available (hal_sim.scenario): {exc}")
-    argv = [args.scenario]
-    if args.plot:
-        argv += ["--plot", args.plot]
-    if args.csv:
-        argv += ["--csv", args.csv]
-    code = run_main(argv)
-    return int(code or 0)
-
-
-COMMANDS = {
-    "status": cmd_status, "info": cmd_info, "heat": cmd_heat, "massage": cmd_massage,
-    "stop": cmd_stop, "clear": cmd_clear, "faults": cmd_faults, "ports": cmd_ports,
-    "watch": cmd_watch, "flash": cmd_flash, "sim": cmd_sim, "run": cmd_run,
-}
+def _stop_on_signal(signum, frame):
+    raise Stopped(signum)
 
 
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)          # usage errors: argparse prints them, exits 2
-    args.port = getattr(args, "port", None)
-    args.json = getattr(args, "json", False)
-    args.timeout = getattr(args, "timeout", DEFAULT_TIMEOUT)
-    out = Output(args.json)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # --json is known before parsing, so that a usage error is JSON too
+    out = Output("--json" in argv)
+    old = {}
     try:
+        args = build_parser().parse_args(argv)
+        _refuse_ignored_options(args)
+        args.port = getattr(args, "port", None)
+        args.json = getattr(args, "json", False)
+        args.timeout = getattr(args, "timeout", DEFAULT_TIMEOUT)
+        out = Output(args.json)
+        if threading.current_thread() is threading.main_thread():   # signal's own rule
+            old = {s: signal.signal(s, _stop_on_signal) for s in ENDING_SIGNALS}
         return COMMANDS[args.command](args, out)
     except CliError as exc:
-        if args.json:
+        if out.as_json:
             try:
                 out.obj(exc.as_json(), None)
             except (BrokenPipeError, OSError):
@@ -375,7 +192,10 @@ def main(argv=None):
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("cushion: interrupted\n")
-        return 130
+        return errors.EXIT_SIGNAL_BASE + signal.SIGINT
+    except Stopped as exc:
+        sys.stderr.write(f"cushion: stopped by {signal.Signals(exc.signum).name}\n")
+        return exc.exit_code
     except BrokenPipeError:
         # `cushion watch | head`: the reader left; not an error worth a traceback
         try:
@@ -383,6 +203,9 @@ def main(argv=None):
         except OSError:
             pass
         return errors.EXIT_OK
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,7 @@ class CushionClient:
         self.events = collections.deque(maxlen=10000)   # events seen, oldest first
         self.noise = collections.deque(maxlen=20)       # recent non-JSON lines, for hints
         self.info = None
+        self._asking = None      # what the user asked for, while the handshake runs
         self._buf = bytearray()
         self._next_id = random.randint(1, MAX_ID)  # random start: stale replies of an
                                                    # earlier run are unlikely to match
@@ -79,18 +80,22 @@ class CushionClient:
     # -- opening -------------------------------------------------------------------------
 
     @classmethod
-    def connect(cls, port, timeout=2.0, handshake=True, opener=open_serial, **kwargs):
+    def connect(cls, port, timeout=2.0, handshake=True, opener=open_serial, purpose=None,
+                **kwargs):
+        """Open `port` and (by default) check that a cushion answers.  `purpose` names what
+        the user asked for (`cushion status`), so that a timeout names it, not only the `info`
+        asked first."""
         ser = opener(port)
         client = cls(ser, port, timeout=timeout, **kwargs)
         if handshake:
             try:
-                client.handshake()
+                client.handshake(purpose)
             except BaseException:
                 client.close()
                 raise
         return client
 
-    def handshake(self):
+    def handshake(self, purpose=None):
         """Sync with the firmware right after opening.
 
         What the board printed before we opened (its boot event, say) is lost, and a partial
@@ -101,8 +106,12 @@ class CushionClient:
             self.ser.reset_input_buffer()
         except (serial.SerialException, OSError):
             pass
-        self._write(b"\n", "open")
-        info = self.request("info")
+        self._write(b"\n", purpose or "open")
+        self._asking = f"`{purpose}` (its first request, 'info')" if purpose else None
+        try:
+            info = self.request("info")
+        finally:
+            self._asking = None
         if info.get("fw") != "cushion":
             raise NotACushion("{} answered but is not a cushion (fw={!r})".format(
                 self.port, info.get("fw")))
@@ -172,7 +181,7 @@ class CushionClient:
                                f"{_one_line(exc)}")
 
     def _timeout_message(self, line, timeout, attempts):
-        text = f"no reply from {self.port} to '{line}' within {timeout:g} s"
+        text = f"no reply from {self.port} to {self._asking or repr(line)} within {timeout:g} s"
         if attempts > 1:
             text += f" ({attempts} tries)"
         seen = " ".join(self.noise)

@@ -11,6 +11,8 @@ EXIT_OK = 0
 EXIT_REFUSED = 1        # the device answered {"ok": false, ...}, or a scenario expectation failed
 EXIT_USAGE = 2          # the command line was wrong or incomplete (argparse uses 2 as well)
 EXIT_NO_CONNECTION = 3  # no port, could not open it, lost it, or no reply in time
+# Ended by a signal: the shell's 128+N (Ctrl-C, SIGINT 2: 130; SIGHUP 1: 129; SIGTERM 15: 143).
+EXIT_SIGNAL_BASE = 128
 
 
 class CliError(Exception):
@@ -98,3 +100,16 @@ class ReplyTimeout(ConnectionFailed):
 
 class NotACushion(ConnectionFailed):
     kind = "not_a_cushion"
+
+
+class Stopped(BaseException):
+    """A signal that ends the command (SIGTERM from a cancelled job, SIGHUP from a closed
+    terminal), raised in the main thread so that cleanup (`finally`) runs as for Ctrl-C.
+
+    A BaseException like KeyboardInterrupt, so that `except Exception` never swallows it.
+    """
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+        self.exit_code = EXIT_SIGNAL_BASE + signum

@@ -1,4 +1,5 @@
-"""`cushion flash`: build the .mpy files, put the board in service mode, copy, reset, verify.
+"""`cushion flash`: build the .mpy files, put the board in service mode, make its files
+exactly the shipped set (remove old `.py` sources and stale modules, copy), reset, verify.
 
 Why this dance (DESIGN section 10): the running firmware owns the serial port and a hardware
 watchdog that cannot be stopped, so mpremote cannot simply interrupt it.  `service` makes the
@@ -12,7 +13,10 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from host.client import CushionClient
 from host.errors import EXIT_REFUSED, CliError, ConnectionFailed, ReplyTimeout, UsageError
@@ -28,11 +32,50 @@ BACK_WAIT_S = 15.0
 SETTLE_S = 0.5
 POLL_S = 0.1
 
+# The board's own data (settings, fault log: boards/base.py's DirStorage) survives a flash.
+KEEP_ON_BOARD = ("/data",)
+# Run on the board with `mpremote exec`: every file and directory, one per line.
+LIST_FILES = """import os
+def walk(d):
+    for e in os.ilistdir(d):
+        p = d.rstrip('/') + '/' + e[0]
+        print(('D ' if e[1] & 0x4000 else 'F ') + p)
+        if e[1] & 0x4000:
+            walk(p)
+walk('/')
+"""
 
-# Indirections that tests replace (patching os.path.exists or time.sleep themselves would
-# reach far beyond this module).
-_port_exists = os.path.exists
-_sleep = time.sleep
+
+def _build(**kw):
+    from host.mpybuild import build
+    return build(**kw)
+
+
+@dataclass
+class FlashEnv:
+    """Everything `flash` touches outside itself: the output, the mpremote runner, the board
+    client, the device node, the clock, the build and where the files are.  Tests pass
+    doubles; `cushion flash` uses the defaults."""
+
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    timeout: float = 2.0
+    run: Callable = subprocess.run                 # mpremote: run(argv, cwd=..., ...)
+    connect: Callable = CushionClient.connect      # the protocol client
+    exists: Callable = os.path.exists              # is the device node there?
+    sleep: Callable = time.sleep
+    build: Callable = _build                       # host.mpybuild.build(src_root, out_root)
+    repo_root: Path = REPO_ROOT
+    src_root: str = SRC_ROOT
+    out_root: str = OUT_ROOT
+    reresolve: Callable | None = None              # auto-detection: find the board again
+
+    def say(self, text):
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def path(self, rel):
+        rel = Path(rel)
+        return rel if rel.is_absolute() else Path(self.repo_root) / rel
 
 
 class FlashVerifyFailed(CliError):
@@ -59,7 +102,7 @@ def copy_commands(written, out_root=OUT_ROOT, src_root=SRC_ROOT, repo_root=REPO_
     One `cp -r` per top-level package directory in the build (cushion/, boards/...), one `cp`
     per top-level .mpy module, then the plain two-line main.py from the source tree, then
     `reset`.  Paths are relative to the repository root (the subprocess runs there), so the
-    commands read like the ones in REFERENCE "Deploying".
+    commands read like the deploy recipe (DESIGN section 10, README "Flashing").
     """
     out_root = Path(out_root)
     tops = {}                                # top-level name -> is a directory
@@ -94,128 +137,138 @@ def _is_device_path(port):
     return port.startswith("/dev/")
 
 
-def wait_for_reset(port, exists=None, sleep=None, find=None):
+def wait_for_reset(port, env):
     """Wait for a USB board to drop off and come back after a reset; return its port.
 
     A device path vanishes while a native-USB board (Pico) re-enumerates; a UART bridge
-    (ESP32) stays, so not seeing it vanish is fine.  `find` (auto-detection) looks the board
-    up again by VID:PID, since it may come back under another name.  Other URLs: just give
-    it a moment.  Counted in polls rather than clock time so that tests can stub `sleep`.
+    (ESP32) stays, so not seeing it vanish is fine.  `env.reresolve` (auto-detection) looks
+    the board up again by VID:PID, since it may come back under another name.  Other URLs:
+    just give it a moment.  Counted in polls rather than clock time so that tests can stub
+    the sleep.
     """
-    exists = exists or _port_exists
-    sleep = sleep or _sleep
     if not _is_device_path(port):
-        sleep(2 * SETTLE_S)
+        env.sleep(2 * SETTLE_S)
         return port
     for _ in range(int(GONE_WAIT_S / POLL_S)):
-        if not exists(port):
+        if not env.exists(port):
             break
-        sleep(POLL_S)
+        env.sleep(POLL_S)
     for _ in range(int(BACK_WAIT_S / POLL_S)):
-        if find is not None:
+        if env.reresolve is not None:
             try:
-                port = find()
+                port = env.reresolve()
                 break
             except CliError:
                 pass
-        elif exists(port):
+        elif env.exists(port):
             break
-        sleep(POLL_S)
+        env.sleep(POLL_S)
     else:
         raise ReplyTimeout(f"{port} did not come back within {BACK_WAIT_S:g} s after the reset")
-    sleep(SETTLE_S)   # udev permissions, ModemManager; opening too early fails
+    env.sleep(SETTLE_S)   # udev permissions, ModemManager; opening too early fails
     return port
 
 
-def flash(port, out=None, build=None, run=None, connect=None, timeout=2.0, exists=None,
-          sleep=None, repo_root=None, src_root=None, out_root=None, reresolve=None):
-    """Returns the `info` reply of the freshly flashed board.
+def mpremote(port, args, env):
+    """Run one mpremote command on `port`; returns its stdout, raises a CliError if it fails."""
+    argv = mpremote_argv(port, args)
+    try:
+        res = env.run(argv, cwd=str(env.repo_root), capture_output=True, text=True,
+                      timeout=MPREMOTE_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise ReplyTimeout("mpremote '{}' did not finish within {} s".format(
+            _shown(args), MPREMOTE_TIMEOUT_S))
+    except OSError as exc:
+        raise ConnectionFailed(f"could not run mpremote: {exc}")
+    if res.returncode != 0:
+        last = ((res.stderr or "") + (res.stdout or "")).strip().splitlines()
+        raise ConnectionFailed("mpremote '{}' failed (exit {}){}".format(
+            _shown(args), res.returncode, ": " + last[-1] if last else ""))
+    return res.stdout or ""
 
-    The collaborators are looked up at call time (not bound as defaults) so that tests can
-    patch `subprocess.run`, `CushionClient.connect`, `os.path.exists` and `time.sleep`.
+
+def _shown(args):
+    return "exec <list files>" if args == ["exec", LIST_FILES] else " ".join(args)
+
+
+def stale_files(listing, written):
+    """What on the board is not part of the shipped set: `(files, dirs)` to remove.
+
+    `listing` is LIST_FILES' output; `written` the build's paths (relative, `main.py` among
+    them).  Old `.py` sources beside the `.mpy` (MicroPython imports `.py` first), modules the
+    firmware no longer has and any other file go; the board's data directory stays.
     """
-    out = out or sys.stdout
-    run = run or subprocess.run
-    connect = connect or CushionClient.connect
-    exists = exists or _port_exists
-    sleep = sleep or _sleep
-    repo_root = Path(repo_root or REPO_ROOT)
-    src_root = src_root or SRC_ROOT
-    out_root = out_root or OUT_ROOT
+    shipped = {"/" + Path(p).as_posix() for p in written} | {"/main.py"}
+    shipped_dirs = {str(Path(p).parent) for p in shipped}
+    files, dirs = [], []
+    for line in listing.splitlines():
+        kind, _, path = line.strip().partition(" ")
+        if kind not in ("F", "D") or not path.startswith("/"):
+            continue
+        if any(path == k or path.startswith(k + "/") for k in KEEP_ON_BOARD):
+            continue
+        if kind == "F" and path not in shipped:
+            files.append(path)
+        elif kind == "D" and path not in shipped_dirs:
+            dirs.append(path)
+    return files, sorted(dirs, key=lambda d: -d.count("/"))     # innermost first
 
-    def say(text):
-        out.write(text + "\n")
-        out.flush()
 
+def flash(port, env=None):
+    """Build, put the board in service mode, clear what is not shipped, copy, reset, verify.
+
+    Returns the `info` reply of the freshly flashed board."""
+    env = env or FlashEnv()
     if port.lower().startswith("sim://"):
         raise UsageError("flash needs a real board: a sim:// cushion runs the firmware "
                          "straight from firmware/ (nothing to copy)")
-    if build is None:
-        try:
-            from host.mpybuild import build
-        except ImportError as exc:
-            raise UsageError(f"cannot build: host.mpybuild is missing ({exc})")
-
-    if not (repo_root / src_root / "main.py").is_file():
-        raise UsageError(f"{src_root}/main.py is missing: nothing would start the firmware")
-    say(f"[1/5] building .mpy files from {src_root}/ into {out_root}/")
-    cwd = os.getcwd()
+    src, out_dir = env.path(env.src_root), env.path(env.out_root)
+    if not (src / "main.py").is_file():
+        raise UsageError(f"{env.src_root}/main.py is missing: nothing would start the firmware")
+    env.say(f"[1/5] building .mpy files from {env.src_root}/ into {env.out_root}/")
     try:
-        os.chdir(repo_root)        # build() takes paths relative to the repository
-        written = build(src_root=src_root, out_root=out_root)
+        written = env.build(src_root=str(src), out_root=str(out_dir))
     except (RuntimeError, OSError) as exc:      # mpybuild.MpyBuildError is a RuntimeError
         raise UsageError(f"the build failed: {' '.join(str(exc).split())}")
-    finally:
-        os.chdir(cwd)
     if not written:
-        raise UsageError(f"the build wrote no files: is {src_root}/ empty?")
-    want = expected_version(Path(repo_root) / src_root)
-    say("      {} files{}".format(len(written),
-                                  ", version " + want if want else ""))
+        raise UsageError(f"the build wrote no files: is {env.src_root}/ empty?")
+    want = expected_version(src)
+    env.say("      {} files{}".format(len(written), ", version " + want if want else ""))
 
-    say(f"[2/5] asking the board on {port} to enter service mode")
-    client = connect(port, timeout=timeout)
+    env.say(f"[2/5] asking the board on {port} to enter service mode")
+    client = env.connect(port, timeout=env.timeout)
     try:
         info = client.info or {}
-        say("      it runs {} {} on {}".format(info.get("fw", "?"), info.get("version", "?"),
-                                               info.get("board", "?")))
+        env.say("      it runs {} {} on {}".format(info.get("fw", "?"), info.get("version", "?"),
+                                                   info.get("board", "?")))
         client.request("service", retry=False)
     finally:
         client.close()                      # mpremote needs the port to itself
-    say("      waiting for the reset")
-    port = wait_for_reset(port, exists=exists, sleep=sleep, find=reresolve)
+    env.say("      waiting for the reset")
+    port = wait_for_reset(port, env)
 
-    cmds = copy_commands(written, out_root=out_root, src_root=src_root, repo_root=repo_root)
-    say("[3/5] copying with mpremote")
+    env.say("[3/5] copying with mpremote (first removing what the new firmware does not ship)")
+    files, dirs = stale_files(mpremote(port, ["exec", LIST_FILES], env), written)
+    cmds = [["rm", ":" + f] for f in files] + [["rmdir", ":" + d] for d in dirs]
+    cmds += copy_commands(written, out_root=env.out_root, src_root=env.src_root,
+                          repo_root=env.repo_root)
     for args in cmds:
-        argv = mpremote_argv(port, args)
-        say("      mpremote connect {} {}".format(port, " ".join(args)))
-        try:
-            res = run(argv, cwd=str(repo_root), capture_output=True, text=True,
-                      timeout=MPREMOTE_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            raise ReplyTimeout("mpremote '{}' did not finish within {} s".format(
-                " ".join(args), MPREMOTE_TIMEOUT_S))
-        except OSError as exc:
-            raise ConnectionFailed(f"could not run mpremote: {exc}")
-        if res.returncode != 0:
-            last = ((res.stderr or "") + (res.stdout or "")).strip().splitlines()
-            raise ConnectionFailed("mpremote '{}' failed (exit {}){}".format(
-                " ".join(args), res.returncode, ": " + last[-1] if last else ""))
+        env.say("      mpremote connect {} {}".format(port, " ".join(args)))
+        mpremote(port, args, env)
 
-    say("[4/5] waiting for the board to restart")
-    port = wait_for_reset(port, exists=exists, sleep=sleep, find=reresolve)
+    env.say("[4/5] waiting for the board to restart")
+    port = wait_for_reset(port, env)
 
-    say("[5/5] checking the version")
+    env.say("[5/5] checking the version")
     client = None
     for attempt in range(5):                 # a board that just booted may not answer yet
         try:
-            client = connect(port, timeout=max(timeout, 2.0))
+            client = env.connect(port, timeout=max(env.timeout, 2.0))
             break
         except ConnectionFailed:
             if attempt == 4:
                 raise
-            sleep(1.0)
+            env.sleep(1.0)
     try:
         info = client.info or client.request("info")
     finally:
@@ -224,5 +277,5 @@ def flash(port, out=None, build=None, run=None, connect=None, timeout=2.0, exist
     if want and got != want:
         raise FlashVerifyFailed(f"the board reports version {got} after flashing, "
                                 f"expected {want}")
-    say("      done: {} {} on {}".format(info.get("fw"), got, info.get("board", "?")))
+    env.say("      done: {} {} on {}".format(info.get("fw"), got, info.get("board", "?")))
     return info

@@ -7,17 +7,24 @@ the wrong one could send `heat high` to a colleague's cushion on the same desk.
 
 import errno
 import os
+import re
+import urllib.parse
 from collections import namedtuple
 
 import serial
 import serial.tools.list_ports
 
 from host import register_sim_handler
-from host.errors import ConnectionFailed, Disconnected, NoPort, PortBusy, PortPermission, UsageError
+from host.protocol_sim import SimURLError
+from host.errors import (CliError, ConnectionFailed, Disconnected, NoPort, PortBusy,
+                         PortPermission, UsageError)
 
 register_sim_handler()
 
 ENV_VAR = "CUSHION_PORT"
+# URL schemes and their form, for the message when one is mistyped (`sim:`, `socket:x`).
+URL_SCHEMES = {"sim": "sim://[?OPTIONS]", "socket": "socket://HOST:PORT",
+               "rfc2217": "rfc2217://HOST:PORT", "loop": "loop://"}
 
 # USB VID:PID of the boards the firmware runs on.  The ESP32 entries are USB-UART bridges,
 # which other gadgets use too; that is one more reason to refuse when several match.
@@ -85,11 +92,10 @@ def _errno_of(exc):
 
 def classify_open_error(port, exc):
     """Turn whatever opening `port` raised into the right CliError with a useful hint."""
-    if isinstance(exc, ValueError) and not isinstance(exc, serial.SerialException):
-        # serial_for_url: unknown scheme, or our sim:// query rejected (message says why).
-        return UsageError(f"bad port '{port}': {exc}")
-    if getattr(exc, "is_usage_error", False):      # sim:// query rejected: says why itself
+    if isinstance(exc, SimURLError):               # our sim:// query rejected: says why
         return UsageError(_one_line(exc))
+    if isinstance(exc, ValueError) and not isinstance(exc, serial.SerialException):
+        return UsageError(f"bad port '{port}': {exc}")    # serial_for_url: unknown scheme
     text = str(exc)
     low = text.lower()
     code = _errno_of(exc)
@@ -108,13 +114,48 @@ def classify_open_error(port, exc):
                       "what is there)")
     if code in (errno.ENXIO, errno.ENODEV, errno.EIO):
         return Disconnected(f"port {port} is gone (unplugged or resetting)")
-    if "connection refused" in low or "could not open port" in low:
-        return ConnectionFailed(f"could not open {port}: {_one_line(text)}")
-    return ConnectionFailed(f"could not open {port}: {_one_line(text)}")
+    return ConnectionFailed(f"could not open {port}: {_reason(port, text)}")
 
 
 def _one_line(text):
     return " ".join(str(text).split())
+
+
+def _reason(port, text):
+    """pyserial's text without its own "could not open port PORT:" (we say that once)."""
+    text = _one_line(text)
+    head = re.match(r"could not open port " + re.escape(port) + r":\s*", text, re.I)
+    return text[head.end():] if head else text
+
+
+def check_url(port):
+    """Catch malformed URLs that pyserial would report confusingly (or as a device path)."""
+    scheme, sep, rest = port.partition(":")
+    scheme = scheme.lower()
+    if scheme in URL_SCHEMES and not rest.startswith("//"):
+        raise UsageError(f"bad port '{port}': a URL is {URL_SCHEMES[scheme]}")
+    if scheme in ("socket", "rfc2217"):
+        host_port = urllib.parse.urlsplit(port)
+        try:
+            number = host_port.port
+        except ValueError:
+            number = -1
+        if not host_port.hostname or number is None or not 0 < number < 65536:
+            raise UsageError(f"bad port '{port}': it needs a host and a port number 1..65535, "
+                             f"as in {URL_SCHEMES[scheme]}")
+
+
+def open_port_for(cli_port, connect):
+    """Resolve the port (--port, CUSHION_PORT, USB) and `connect(url)`; an error about a port
+    that came from the environment variable says so, since the user did not type it."""
+    port, how = resolve_port(cli_port)
+    try:
+        check_url(port)
+        return connect(port)
+    except CliError as exc:
+        if how == ENV_VAR:
+            exc.message += f" (the port came from {ENV_VAR})"
+        raise
 
 
 def open_serial(port, serial_for_url=None):
@@ -124,6 +165,7 @@ def open_serial(port, serial_for_url=None):
     interleaving our lines with mpremote's raw REPL; the other URL handlers ignore it.
     """
     serial_for_url = serial_for_url or serial.serial_for_url
+    check_url(port)
     try:
         ser = serial_for_url(port, baudrate=115200, timeout=0.05, write_timeout=2,
                              exclusive=True, do_not_open=True)

@@ -1,13 +1,17 @@
 """pyserial URL handler for `sim://`: a private simulated cushion running in this process.
 
-    sim://[?speed=X][&ambient=C][&fault=KIND@SECONDS]...[&seed=N]
+    sim://[?speed=X][&ambient=C][&heat=LEVEL][&massage=MODE][&intensity=N]
+          [&fault=KIND@SECONDS]...[&scenario=FILE.toml][&seed=N]
 
 `serial.serial_for_url("sim://?speed=50")` (after `import host`) returns a port object that
-behaves like a cushion on a cable: while it is open a background thread steps a fresh
+behaves like a cushion on a cable: while it is open a background thread steps ONE
 `hal_sim.Simulation` at `speed` times the wall clock (default 1), so timing-dependent
-behaviour (telemetry periods, auto-off, fault detection) is the real firmware's.  Each
-`fault=` injects KIND at simulated second SECONDS (counted from open).  Closing the port
-throws the simulation away; the next open powers up a new cushion.
+behaviour (telemetry periods, auto-off, fault detection) is the real firmware's.  `heat=`
+and `massage=` (with `intensity=`) start a session at power-up, so that a single `watch`
+shows the cushion heating; each `fault=` injects KIND at simulated second SECONDS, and
+`scenario=` applies a scenario file's steps (send, press, inject, repair, power_cycle) at
+their seconds, both counted from the open.  The simulation lives as long as the port is
+open; closing it throws the simulation away, and the next open powers up a new cushion.
 """
 
 import threading
@@ -15,9 +19,13 @@ import urllib.parse
 
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException, Timeout
 
-from host.simclock import PacedSimulation, parse_ambient, parse_fault, parse_speed
+import hal_sim  # noqa: F401  (cushion.* needs its `micropython` stand-in under CPython)
+from cushion.schema import LEVEL_NAMES, MODE_NAMES
+from host.simclock import (PacedSimulation, parse_ambient, parse_fault, parse_speed,
+                           scenario_steps)
 
-URL_FORM = "sim://[?speed=X][&ambient=C][&fault=KIND@SECONDS]...[&seed=N]"
+URL_FORM = ("sim://[?speed=X][&ambient=C][&heat=LEVEL][&massage=MODE][&intensity=N]"
+            "[&fault=KIND@SECONDS]...[&scenario=FILE][&seed=N]")
 
 
 class SimURLError(SerialException, ValueError):
@@ -31,11 +39,20 @@ def parse_sim_url(url):
     parts = urllib.parse.urlsplit(url)
     if parts.scheme.lower() != "sim":
         raise SimURLError(f"expected {URL_FORM} (got {url!r})")
-    opts = {"speed": 1.0, "ambient_c": 22.0, "faults": [], "seed": 1}
+    opts = {"speed": 1.0, "ambient_c": 22.0, "faults": [], "seed": 1, "steps": []}
+    heat = massage = intensity = None
     try:
         query = urllib.parse.parse_qs(parts.query, keep_blank_values=True, strict_parsing=False)
         for key, values in query.items():
-            if key == "speed":
+            if key == "heat":
+                heat = _choice("heat", values[-1], LEVEL_NAMES)
+            elif key == "massage":
+                massage = _choice("massage", values[-1], MODE_NAMES)
+            elif key == "intensity":
+                intensity = _choice("intensity", values[-1], ("1", "2", "3"))
+            elif key == "scenario":
+                opts["steps"] = [st for v in values for st in scenario_steps(v)]
+            elif key == "speed":
                 opts["speed"] = parse_speed(values[-1])
             elif key == "ambient":
                 opts["ambient_c"] = parse_ambient(values[-1])
@@ -48,9 +65,20 @@ def parse_sim_url(url):
                     raise ValueError(f"seed must be an integer (got {values[-1]!r})")
             else:
                 raise ValueError(f"unknown option {key!r}")
+        if intensity and not massage:
+            raise ValueError("intensity needs massage=MODE")
     except ValueError as exc:
         raise SimURLError(f"bad sim:// URL {url!r}: {exc} (form: {URL_FORM})")
+    opts["session"] = ([f"heat {heat}"] if heat else []) + (
+        [f"massage {massage}" + (f" {intensity}" if intensity else "")] if massage else [])
     return opts
+
+
+def _choice(name, value, choices):
+    value = value.lower()                 # the protocol is case-insensitive
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)} (got {value!r})")
+    return value
 
 
 class Serial(SerialBase):
@@ -64,8 +92,8 @@ class Serial(SerialBase):
         opts = parse_sim_url(self.portstr)
         try:
             self._paced = PacedSimulation(**opts)
-        except ImportError as exc:
-            raise SerialException(f"sim:// needs the simulator (hal_sim): {exc}")
+        except ValueError as exc:          # a session the firmware refused
+            raise SimURLError(f"bad sim:// URL {self.portstr!r}: {exc}")
         self._lock = threading.Lock()              # guards the simulation and _rx
         self._rx_ready = threading.Condition(self._lock)
         # firmware output not yet read by us, starting with the boot event; a client that
@@ -81,6 +109,11 @@ class Serial(SerialBase):
     def simulation(self):
         """The hal_sim.Simulation behind this port (tests use it to look at the truth)."""
         return self._paced.sim
+
+    @property
+    def paced(self):
+        """The PacedSimulation: asked and achieved speed, the steps applied so far."""
+        return self._paced
 
     def _run(self):
         paced = self._paced

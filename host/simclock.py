@@ -2,17 +2,15 @@
 
 `hal_sim.Simulation` has a virtual clock that only moves when stepped.  A serial port must
 behave like a board that keeps running whether or not anybody talks to it, so this wrapper
-steps it as wall time passes, `speed` times faster than real time, and injects the scheduled
-faults when their simulated second comes.
+steps it as wall time passes, `speed` times faster than real time, and applies the scheduled
+steps (faults to inject, a scenario's sends, presses, repairs and power cycles) when their
+simulated second comes.
 """
 
 import time
 
-# The fault names of DESIGN section 9; used to reject a typo before a simulation is built.
-FAULT_KINDS = (
-    "sensor_open", "sensor_short", "sensor_detached", "sensor_drift", "heater_stuck_on",
-    "heater_open", "supply_low", "supply_high", "motor_stall", "loop_hang", "serial_noise",
-)
+import hal_sim  # noqa: F401  (cushion.* needs its `micropython` stand-in under CPython)
+from cushion.schema import FAULT_KINDS
 
 MAX_SPEED = 10000.0
 # Never step more than this many ticks before giving I/O a turn, so a slow host that falls
@@ -21,23 +19,14 @@ MAX_BURST_TICKS = 100
 KEEP_LOG = 1000
 
 
-def known_fault_kinds():
-    try:
-        from hal_sim import FAULTS
-        return tuple(FAULTS)
-    except ImportError:
-        return FAULT_KINDS
-
-
 def parse_fault(text):
     """`"sensor_open@30"` -> `("sensor_open", 30.0)`; ValueError with the reason otherwise."""
     kind, sep, at = str(text).partition("@")
     kind = kind.strip()
     if not sep or not kind or not at.strip():
         raise ValueError(f"fault must be KIND@SECONDS, e.g. sensor_open@30 (got {text!r})")
-    kinds = known_fault_kinds()
-    if kind not in kinds:
-        raise ValueError("unknown fault {!r}; known: {}".format(kind, ", ".join(kinds)))
+    if kind not in FAULT_KINDS:
+        raise ValueError("unknown fault {!r}; known: {}".format(kind, ", ".join(FAULT_KINDS)))
     seconds = parse_number("fault time", at, minimum=0.0)
     return kind, seconds
 
@@ -66,14 +55,32 @@ def parse_ambient(text):
     return parse_number("ambient", text, minimum=-40.0, maximum=60.0)
 
 
+def scenario_steps(path):
+    """A scenario file's steps as `(at_s, kind, value, hold_s)`; ValueError naming the
+    file and the field when the file is bad (hal_sim.scenario validates it)."""
+    from hal_sim.scenario import ScenarioError, load_scenario
+    try:
+        sc = load_scenario(path)
+    except ScenarioError as exc:
+        raise ValueError(f"scenario {path}: {exc}") from None
+    return [(st["at_s"], st["kind"], st["value"], st["hold_s"] if st["kind"] == "press" else 0.0)
+            for st in sc["steps"]]
+
+
 class PacedSimulation:
     """One Simulation, stepped to keep up with `speed` x the wall clock.
+
+    `session` is request lines sent once at power-up (`heat high`, `massage wave`), so that
+    the cushion is already running when the first client talks to it; `steps` are
+    `(at_s, kind, value, hold_s)` applied at their simulated second (kind: send, press,
+    inject, repair, power_cycle), and `faults` `(kind, at_s)` pairs, the same as inject steps.
 
     Not thread-safe by itself: the sim:// port guards it with a lock, the server is
     single-threaded.
     """
 
-    def __init__(self, speed=1.0, ambient_c=22.0, faults=(), seed=1, clock=time.monotonic):
+    def __init__(self, speed=1.0, ambient_c=22.0, faults=(), seed=1, session=(), steps=(),
+                 clock=time.monotonic):
         from hal_sim import Simulation  # imported late: only sim users need the simulator
         # bridge=True: the Simulation passes the firmware's raw serial bytes to serial_out()
         # (without it, it only parses them into sim.events / sim.replies).
@@ -81,28 +88,42 @@ class PacedSimulation:
                               bridge=True)
         self.speed = float(speed)
         self.clock = clock
-        self.tick_s = getattr(self.sim, "tick_ms", 50) / 1000.0
-        self.pending_faults = sorted(faults, key=lambda f: f[1])
+        self.tick_s = self.sim.tick_ms / 1000.0
+        schedule = [(at, "inject", kind, 0.0) for kind, at in faults] + list(steps)
+        self.pending = sorted(schedule, key=lambda s: s[0])      # stable: file order kept
         self.injected = []
+        self.applied = []
+        for line in session:
+            reply = self.sim.command(line)
+            if not reply.get("ok"):
+                raise ValueError(f"the simulated cushion refused {line!r}: "
+                                 f"{reply.get('error')}: {reply.get('detail')}")
         self._t0 = clock()
-        self._ticks = 0
+        self._ms0 = self.sim.now_ms
         self._repl_echo = b""
+
+    def _sim_s(self):
+        return (self.sim.now_ms - self._ms0) / 1000.0
 
     def due_ticks(self):
         """Ticks the simulation is behind the (accelerated) wall clock."""
         wall = (self.clock() - self._t0) * self.speed
-        return max(0, int(wall / self.tick_s) - self._ticks)
+        return max(0, int(wall / self.tick_s) - round(self._sim_s() / self.tick_s))
 
     def seconds_to_next_tick(self):
         """Wall seconds until the next tick is due (0 when already behind)."""
-        next_sim = (self._ticks + 1) * self.tick_s
-        return max(0.0, next_sim / self.speed - (self.clock() - self._t0))
+        return max(0.0, (self._sim_s() + self.tick_s) / self.speed - (self.clock() - self._t0))
+
+    def achieved_speed(self):
+        """Simulated seconds per wall second so far (below `speed` when the host is slow)."""
+        wall = self.clock() - self._t0
+        return self._sim_s() / wall if wall > 0 else self.speed
 
     def feed(self, data):
         """Bytes arriving on the firmware's serial input."""
         if not data:
             return
-        if getattr(self.sim, "in_service", False):
+        if self.sim.in_service:
             # The board handed its port to the REPL (`service`), which the simulator does not
             # model: answer each line with a prompt so that a client can tell what happened.
             self._repl_echo += b"\r\n>>> " * data.count(b"\n")
@@ -115,9 +136,8 @@ class PacedSimulation:
         out = bytearray(self._repl_echo)
         self._repl_echo = b""
         for _ in range(n):
-            self._inject_due_faults()
+            self._apply_due_steps()
             self.sim.step()
-            self._ticks += 1
             out += self.sim.serial_out()
         self._trim_logs()
         return bytes(out)
@@ -125,13 +145,23 @@ class PacedSimulation:
     def _trim_logs(self):
         """The Simulation keeps every event and reply it parsed; a server that runs for hours
         with telemetry on would grow without bound, so keep only the recent ones."""
-        for name in ("events", "replies", "bad_lines"):
-            log = getattr(self.sim, name, None)
-            if isinstance(log, list) and len(log) > 2 * KEEP_LOG:
+        for log in (self.sim.events, self.sim.replies, self.sim.bad_lines):
+            if len(log) > 2 * KEEP_LOG:
                 del log[:-KEEP_LOG]
 
-    def _inject_due_faults(self):
-        while self.pending_faults and self.sim.now_s >= self.pending_faults[0][1]:
-            kind, at = self.pending_faults.pop(0)
-            self.sim.inject(kind)
-            self.injected.append((kind, at))
+    def _apply_due_steps(self):
+        sim = self.sim
+        while self.pending and self._sim_s() >= self.pending[0][0]:
+            at, kind, value, hold_s = self.pending.pop(0)
+            if kind == "send":
+                sim.serial_in(value.encode("utf-8").rstrip(b"\r\n") + b"\n")
+            elif kind == "press":
+                sim.press(value, hold_s=hold_s)
+            elif kind == "inject":
+                sim.inject(value)
+                self.injected.append((value, at))
+            elif kind == "repair":
+                sim.repair(value)
+            else:                            # power_cycle
+                sim.power_cycle()
+            self.applied.append((at, kind, value))

@@ -1,24 +1,23 @@
 """`cushion watch`: switch telemetry on, show it live, keep it as CSV and/or a plot.
 
-Telemetry is switched off again however the watch ends (time up, Ctrl-C, an error), so the
-board is not left chattering at the next program that opens the port.
+Telemetry is switched off again however the watch ends (time up, Ctrl-C, SIGTERM, SIGHUP, an
+error), and the CSV and the plot are written, so the board is not left chattering at the
+next program that opens the port and a capture cut short is not lost.  The signal then ends
+the command with the shell's 128+N (host/cli.py).
 """
 
-import csv
 import json
-import math
 import os
 import sys
 import time
 
-from host.errors import CliError, ReplyTimeout, UsageError
-
-# CSV columns: our own time axis first, then the status fields of DESIGN section 7.
-CSV_FIELDS = ("time_s", "state", "heat", "massage", "intensity", "temp_c", "temp2_c",
-              "setpoint_c", "heater_pct", "motor_pct", "remaining_s", "vin", "fault",
-              "dose_cem43", "uptime_ms")
+from host.csvlog import CsvLog, check_csv_path
+from host.errors import CliError, ReplyTimeout, Stopped, UsageError
+from host.protocol_sim import Serial as SimSerial
 
 DEFAULT_PERIOD_MS = 500
+DEFAULT_MAX_LINES_PER_S = 10.0
+SLOW_SPEED = 0.9          # a simulator below 90 % of the speed asked for gets a warning
 
 
 def _num(value, fmt, width):
@@ -42,8 +41,24 @@ def format_telemetry(t, ev):
 
 def format_event(t, ev):
     rest = " ".join(f"{k}={v}" for k, v in sorted(ev.items())
-                    if k not in ("event", "id"))
+                    if k not in ("event", "id", "time_s", "uptime_ms"))
     return "{} s  ** {} {}".format(_num(t, ".1f", 7), ev.get("event"), rest).rstrip()
+
+
+def check_plot_path(path):
+    """A usage error now, before any watching, for a plot that could not be written later."""
+    if not path:
+        return
+    from host.watchplot import FILE_TYPES
+    ext = os.path.splitext(path)[1].lower().lstrip(".")
+    if ext not in FILE_TYPES:
+        raise UsageError(f"cannot write the plot to {path}: the name must end in one of "
+                         + ", ".join("." + t for t in sorted(FILE_TYPES)))
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"cannot write the plot to {path}: no such directory")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot write the plot to {path}: the directory is not writable")
 
 
 class _Clock:
@@ -71,22 +86,44 @@ class _Clock:
         return self.last
 
 
+class _Printer:
+    """Telemetry lines for a person: at most `max_per_s` a wall second (a simulator at speed
+    50 sends a hundred), events always; the CSV, the plot and JSON lines get every sample."""
+
+    def __init__(self, out, json_lines, max_per_s, clock):
+        self.out, self.json_lines, self.clock = out, json_lines, clock
+        self.gap = 1.0 / max_per_s
+        self.next_at = None
+        self.skipped = 0
+
+    def show(self, t, ev):
+        if self.json_lines:
+            line = dict(ev, time_s=round(t, 3))
+            self.out.write(json.dumps(line, sort_keys=True) + "\n")
+        elif ev.get("event") == "telemetry":
+            now = self.clock()
+            if self.next_at is not None and now < self.next_at:
+                self.skipped += 1
+                return
+            self.next_at = now + self.gap
+            self.out.write(format_telemetry(t, ev) + "\n")
+        else:
+            self.out.write(format_event(t, ev) + "\n")
+        self.out.flush()
+
+
 def watch(client, seconds=None, period_ms=DEFAULT_PERIOD_MS, csv_path=None, plot_path=None,
-          json_lines=False, out=None, clock=time.monotonic):
+          json_lines=False, out=None, clock=time.monotonic,
+          max_lines_per_s=DEFAULT_MAX_LINES_PER_S, err=None):
     """Run the watch; returns the telemetry rows (dicts with `time_s` added)."""
     out = out or sys.stdout
-    rows = []
-    csv_file = writer = None
-    if plot_path and not os.path.isdir(os.path.dirname(os.path.abspath(plot_path))):
-        raise UsageError(f"cannot write the plot to {plot_path}: no such directory")
-    if csv_path:
-        try:
-            csv_file = open(csv_path, "w", newline="")
-        except OSError as exc:
-            raise UsageError(f"cannot write {csv_path}: {exc.strerror or exc}")
-        writer = csv.DictWriter(csv_file, fieldnames=CSV_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        csv_file.flush()
+    err = err or sys.stderr
+    note = err if json_lines else out          # "wrote F": off stdout when it is JSON lines
+    check_csv_path(csv_path)
+    check_plot_path(plot_path)
+    rows, events = [], []
+    log = CsvLog(csv_path) if csv_path else None
+    printer = _Printer(out, json_lines, max_lines_per_s, clock)
     tclock = _Clock(clock)
     end = None if seconds is None else clock() + seconds
     # No telemetry for this long means the board stopped talking: say so rather than hang.
@@ -106,74 +143,49 @@ def watch(client, seconds=None, period_ms=DEFAULT_PERIOD_MS, csv_path=None, plot
                     raise ReplyTimeout(f"no telemetry from {client.port} for {quiet:.1f} s")
                 continue
             last_seen = clock()
-            t = tclock.at(ev) if ev.get("event") == "telemetry" else tclock.last
-            if json_lines:
-                line = dict(ev)
-                line["time_s"] = round(t, 3)
-                out.write(json.dumps(line, sort_keys=True) + "\n")
-            elif ev.get("event") == "telemetry":
-                out.write(format_telemetry(t, ev) + "\n")
+            is_sample = ev.get("event") == "telemetry"
+            t = tclock.at(ev)          # every event carries the board's uptime_ms
+            printer.show(t, ev)
+            if is_sample:
+                rows.append(dict(ev, time_s=round(t, 3)))
+                if log:
+                    log.write(rows[-1])
             else:
-                out.write(format_event(t, ev) + "\n")
-            out.flush()
-            if ev.get("event") == "telemetry":
-                row = dict(ev)
-                row["time_s"] = round(t, 3)
-                rows.append(row)
-                if writer:
-                    writer.writerow(row)
-                    csv_file.flush()
-    except KeyboardInterrupt:
-        pass                                   # Ctrl-C is the normal end of an open watch
+                events.append(dict(ev, time_s=round(t, 3)))
     finally:
         try:
             client.request("telemetry off", timeout=min(client.timeout, 1.0))
-        except (CliError, KeyboardInterrupt):
+        except (CliError, KeyboardInterrupt, Stopped):
             pass                               # best effort: we may have lost the port
-        if csv_file:
-            csv_file.close()
-        if plot_path:
-            plot(rows, plot_path, title=f"cushion on {client.port}")
+        if log:
+            log.close()
+            _say(note, f"wrote {csv_path} ({len(rows)} samples)")
+        if plot_path and not rows:
+            _say(note, f"no telemetry came, so {plot_path} was not written")
+        elif plot_path:
+            from host.watchplot import plot
+            plot(rows, events, plot_path, title=f"cushion watch on {client.port}",
+                 period_s=period_ms / 1000.0)
+            _say(note, f"wrote {plot_path}")
+        if printer.skipped:
+            _say(note, f"{printer.skipped} of {len(rows)} samples not printed (at most "
+                       f"{max_lines_per_s:g} lines a second; --csv and --json keep them all)")
+        _report_speed(client, note, err)
     return rows
 
 
-def plot(rows, path, title="cushion"):
-    """Temperatures and set-point above, heater and motor duty below; PNG via Agg."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")                  # no display needed (CI, ssh)
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise UsageError(f"--plot needs matplotlib: {exc}")
+def _say(stream, text):
+    stream.write(text + "\n")
+    stream.flush()
 
-    def col(name):
-        out = []
-        for r in rows:
-            v = r.get(name)
-            out.append(v if isinstance(v, (int, float)) and not isinstance(v, bool)
-                       else math.nan)
-        return out
 
-    t = col("time_s")
-    fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(9, 6))
-    ax1.plot(t, col("temp_c"), label="pad sensor A")
-    ax1.plot(t, col("temp2_c"), label="pad sensor B")
-    ax1.step(t, col("setpoint_c"), where="post", linestyle="--", label="set-point")
-    ax1.set_ylabel("temperature (C)")
-    ax1.legend(loc="best")
-    ax1.grid(True, alpha=0.3)
-    ax1.set_title(title)
-    ax2.step(t, col("heater_pct"), where="post", label="heater")
-    ax2.step(t, col("motor_pct"), where="post", label="motor")
-    ax2.set_ylabel("duty (%)")
-    ax2.set_xlabel("time (s)")
-    ax2.set_ylim(-5, 105)
-    ax2.legend(loc="best")
-    ax2.grid(True, alpha=0.3)
-    fig.tight_layout()
-    try:
-        fig.savefig(path)
-    except (OSError, ValueError) as exc:       # unwritable, or an unknown file extension
-        raise UsageError(f"cannot write the plot to {path}: {exc}")
-    finally:
-        plt.close(fig)
+def _report_speed(client, note, err):
+    """On a sim:// cushion: the speed achieved, and a warning when it fell short."""
+    if not isinstance(client.ser, SimSerial):
+        return
+    paced = client.ser.paced
+    asked, got = paced.speed, paced.achieved_speed()
+    _say(note, f"the simulator ran at {got:.0f}x real time (asked for {asked:g}x)")
+    if got < SLOW_SPEED * asked:
+        _say(err, f"cushion: warning: speed {asked:g} is more than this computer can run "
+                  f"the simulator at: it achieved about {got:.0f}x")

@@ -9,15 +9,15 @@ real MicroPython VM.
 
 import itertools
 import json
+import re
 import subprocess
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 import host.cli as cli
 from host import flash as flash_mod
-from host.client import CushionClient
 from host.errors import (EXIT_NO_CONNECTION, EXIT_OK, EXIT_REFUSED, EXIT_USAGE,
                          DeviceRefused, NoPort)
 
@@ -30,12 +30,16 @@ FW_VERSION = flash_mod.expected_version(ROOT / "firmware")
 
 
 class FakeBoard:
-    """The board's side of the protocol client, with a log shared with mpremote's calls."""
+    """The board's side: the protocol client (service, then info after the reset), and its
+    file system as mpremote sees it, with one log for both."""
 
-    def __init__(self, log, versions=("0.9.0", FW_VERSION), service_reply=None):
+    def __init__(self, log, versions=("0.9.0", FW_VERSION), service_reply=None, files=()):
         self.log = log
         self.versions = list(versions)
         self.service_reply = service_reply
+        self.files = set(files)            # absolute paths of the files on the board
+        self.dirs = {str(PurePosixPath(f).parent) for f in self.files} - {"/"}
+        self.mpremote_rc, self.mpremote_err = 0, ""
 
     def connect(self, port, timeout=2.0, **kw):
         board = self
@@ -43,7 +47,7 @@ class FakeBoard:
         self.log.append(("open", port))
 
         class Client:
-            info = {"ok": True, "fw": "cushion", "version": version, "board": "rp2-pico"}
+            info = {"ok": True, "fw": "cushion", "version": version, "board": "pico"}
 
             def request(self, line, retry=None, timeout=None):
                 board.log.append(("request", line, retry))
@@ -55,33 +59,61 @@ class FakeBoard:
                 board.log.append(("close", port))
         return Client()
 
+    def mpremote(self, args, cwd):
+        """What mpremote would do to the board's files; returns its stdout."""
+        if args[0] == "exec":
+            assert args[1] == flash_mod.LIST_FILES
+            return "".join(f"D {d}\n" for d in sorted(self.dirs)) + "".join(
+                f"F {f}\n" for f in sorted(self.files))
+        if args[0] == "rm":
+            self.files.remove(args[1][1:])
+        elif args[0] == "rmdir":
+            d = args[1][1:]
+            assert not any(f.startswith(d + "/") for f in self.files | self.dirs), d
+            self.dirs.remove(d)
+        elif args[:2] == ["cp", "-r"]:
+            local = Path(cwd) / args[2]
+            for f in local.rglob("*"):
+                if f.is_file():
+                    path = "/" + f.relative_to(local.parent).as_posix()
+                    self.files.add(path)
+                    self.dirs.add(str(PurePosixPath(path).parent))
+        elif args[0] == "cp":
+            self.files.add("/" + args[2][1:])
+        return ""
+
+
+def env_with(board, out_root, **kw):
+    """A FlashEnv with the board's doubles: the real build (mpy-cross) into out_root."""
+    appear = itertools.cycle([False, True])   # the device node: gone after each reset
+    log = board.log
+
+    def run(argv, cwd=None, **_):
+        assert argv[1:3] == ["-m", "mpremote"], argv
+        log.append(("mpremote", argv, cwd))
+        out = board.mpremote(argv[5:], cwd) if board.mpremote_rc == 0 else ""
+        return subprocess.CompletedProcess(argv, board.mpremote_rc, out, board.mpremote_err)
+    fields = dict(run=run, connect=board.connect, exists=lambda p: next(appear),
+                  sleep=lambda s: None, out_root=str(out_root))
+    fields.update(kw)
+    return fields
+
 
 @pytest.fixture
-def rig(mocker, tmp_path, monkeypatch):
-    """Mocks for a Pico on /dev/ttyACM0; builds into tmp_path/mpy."""
-    log = []
-    board = FakeBoard(log)
-    mocker.patch.object(CushionClient, "connect", side_effect=board.connect)
-    # the device node: gone right after each reset, back on the next look
-    appear = itertools.cycle([False, True])
-    mocker.patch.object(flash_mod, "_port_exists", side_effect=lambda p: next(appear))
-    mocker.patch.object(flash_mod, "_sleep")
-    out_root = tmp_path / "mpy"
-    monkeypatch.setattr(flash_mod, "OUT_ROOT", str(out_root))
-
-    def fake_run(argv, *a, **kw):
-        if argv[1:3] == ["-m", "mpremote"]:
-            log.append(("mpremote", argv, kw.get("cwd")))
-            return subprocess.CompletedProcess(argv, board.mpremote_rc, "", board.mpremote_err)
-        return REAL_RUN(argv, *a, **kw)                 # mpy-cross during the build
-    board.mpremote_rc, board.mpremote_err = 0, ""
-    mocker.patch("subprocess.run", side_effect=fake_run)
-    board.out_root = out_root
+def rig(tmp_path, monkeypatch):
+    """Doubles for a Pico on /dev/ttyACM0; builds into tmp_path/mpy."""
+    board = FakeBoard([])
+    board.out_root = tmp_path / "mpy"
+    board.env = env_with(board, board.out_root)
+    real_env = flash_mod.FlashEnv
+    monkeypatch.setattr(flash_mod, "FlashEnv", lambda **kw: real_env(**{**board.env, **kw}))
     return board
 
 
-def mpremote_calls(log):
-    return [entry[1] for entry in log if entry[0] == "mpremote"]
+def mpremote_calls(log, listing=False):
+    """The mpremote argument lists; without `listing`, not the file listing (exec)."""
+    return [entry[1] for entry in log if entry[0] == "mpremote"
+            and (listing or entry[1][5] != "exec")]
 
 
 def test_flash_builds_services_copies_resets_and_verifies(rig, capsys):
@@ -101,12 +133,12 @@ def test_flash_builds_services_copies_resets_and_verifies(rig, capsys):
     kinds = [e[0] for e in rig.log]
     assert rig.log[:3] == [("open", "/dev/ttyACM0"), ("request", "service", False),
                            ("close", "/dev/ttyACM0")]
-    assert kinds[3:7] == ["mpremote"] * 4
-    assert kinds[7:] == ["open", "close"]               # reconnect and info after the reset
+    assert kinds[3:8] == ["mpremote"] * 5                # the listing, then the four above
+    assert kinds[8:] == ["open", "close"]               # reconnect and info after the reset
     assert all(e[2] == str(ROOT) for e in rig.log if e[0] == "mpremote")
     for step in ("[1/5] building", "[2/5]", "it runs cushion 0.9.0", "[3/5] copying",
                  "mpremote connect /dev/ttyACM0 reset", "[4/5]", "[5/5]",
-                 f"done: cushion {FW_VERSION} on rp2-pico"):
+                 f"done: cushion {FW_VERSION} on pico"):
         assert step in out, step
     # what was built is what gets copied: every firmware module, as .mpy
     built = sorted(p.relative_to(rig.out_root).as_posix() for p in rig.out_root.rglob("*.mpy"))
@@ -163,8 +195,9 @@ def test_mpremote_failure_exits_3_with_its_message(rig, capsys):
     err = capsys.readouterr().err
     assert code == EXIT_NO_CONNECTION
     assert err.count("\n") == 1
-    assert "mpremote 'cp -r" in err and "failed (exit 1): mpremote: failed to access" in err
-    assert len(mpremote_calls(rig.log)) == 1              # stopped at the first failure
+    assert "mpremote 'exec <list files>'" in err
+    assert "failed (exit 1): mpremote: failed to access" in err
+    assert len(mpremote_calls(rig.log, listing=True)) == 1   # stopped at the first failure
 
 
 def test_board_that_refuses_service_is_not_touched(rig, capsys):
@@ -177,8 +210,8 @@ def test_board_that_refuses_service_is_not_touched(rig, capsys):
     assert mpremote_calls(rig.log) == []
 
 
-def test_board_that_never_comes_back(rig, capsys, mocker):
-    mocker.patch.object(flash_mod, "_port_exists", return_value=False)
+def test_board_that_never_comes_back(rig, capsys):
+    rig.env["exists"] = lambda port: False
     code = cli.main(["--port", "/dev/ttyACM0", "flash"])
     err = capsys.readouterr().err
     assert code == EXIT_NO_CONNECTION
@@ -192,9 +225,12 @@ def test_flash_without_a_board_is_no_port(capsys, mocker, monkeypatch):
     code = cli.main(["flash"])
     assert code == EXIT_NO_CONNECTION
     assert "no cushion found" in capsys.readouterr().err
+    def no_board(*a, **k):
+        raise NoPort("x")
+    env = flash_mod.FlashEnv(connect=no_board, build=lambda **k: ["cushion/a.mpy"],
+                             out=open("/dev/null", "w"))
     with pytest.raises(NoPort):
-        flash_mod.flash("/dev/x", connect=lambda *a, **k: (_ for _ in ()).throw(NoPort("x")),
-                        build=lambda **k: ["cushion/a.mpy"], out=open("/dev/null", "w"))
+        flash_mod.flash("/dev/x", env)
 
 
 def test_flash_refuses_a_simulated_board(capsys):
@@ -235,3 +271,74 @@ def test_the_files_flash_would_copy_run_in_the_micropython_vm(rig, capsys):
     out = mpvm.run_unix(script, [str(rig.out_root), str(ROOT)], heapsize="2m")
     assert out.splitlines() == [f"info cushion {FW_VERSION}", "heat True",
                                 "status active high True", "service True True"]
+
+
+# -- the board ends with exactly the shipped files (issue 12) --------------------------------
+
+OLD_LAYOUT = {
+    "/main.py", "/boot.py",
+    "/cushion/__init__.py", "/cushion/heat.py", "/cushion/heat.mpy",    # a source deploy
+    "/cushion/retired_module.mpy",                                      # gone from firmware/
+    "/boards/pico.py", "/old_pkg/thing.mpy",
+    "/data/settings.json", "/data/faults.json",                         # the board's data
+}
+
+
+def shipped_files(out_root):
+    return {"/" + p.relative_to(out_root).as_posix() for p in out_root.rglob("*")
+            if p.is_file() and p.suffix == ".mpy"} | {"/main.py"}
+
+
+def test_flash_onto_old_sources_leaves_exactly_the_shipped_files(rig, capsys):
+    rig.files = set(OLD_LAYOUT)
+    rig.dirs = {"/cushion", "/boards", "/old_pkg", "/data"}
+    code = cli.main(["--port", "/dev/ttyACM0", "flash"])
+    out, err = capsys.readouterr()
+    assert code == EXIT_OK, err
+    assert rig.files == shipped_files(rig.out_root) | {"/data/settings.json",
+                                                        "/data/faults.json"}
+    assert not any(f.endswith(".py") and f != "/main.py" for f in rig.files)
+    assert rig.dirs == {"/cushion", "/boards", "/data"}
+    calls = [c[5:] for c in mpremote_calls(rig.log)]
+    removed = [c for c in calls if c[0] in ("rm", "rmdir")]
+    # everything removed before anything is copied, and the reset comes last
+    assert calls[:len(removed)] == removed and calls[-1] == ["reset"]
+    assert ["rm", ":/cushion/heat.py"] in removed and ["rmdir", ":/old_pkg"] in removed
+    assert "mpremote connect /dev/ttyACM0 rm :/boot.py" in out
+    assert f"done: cushion {FW_VERSION}" in out
+
+
+def test_flash_onto_the_same_layout_removes_nothing(rig, capsys):
+    assert cli.main(["--port", "/dev/ttyACM0", "flash"]) == EXIT_OK
+    first = set(rig.files)
+    rig.versions = ["0.9.0", FW_VERSION]
+    assert cli.main(["--port", "/dev/ttyACM0", "flash"]) == EXIT_OK
+    assert rig.files == first == shipped_files(rig.out_root)
+    assert not [c for c in mpremote_calls(rig.log) if c[5] in ("rm", "rmdir")]
+
+
+def test_stale_files_keeps_the_data_directory_and_orders_directories_innermost_first():
+    listing = "D /a\nD /a/b\nF /a/b/x.mpy\nF /main.py\nD /data\nF /data/s.json\nnoise\n"
+    files, dirs = flash_mod.stale_files(listing, ["cushion/c.mpy", "main.py"])
+    assert files == ["/a/b/x.mpy"] and dirs == ["/a/b", "/a"]
+
+
+def test_flash_does_not_change_the_working_directory(rig, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["--port", "/dev/ttyACM0", "flash"]) == EXIT_OK
+    assert Path.cwd() == tmp_path
+    assert all(e[2] == str(ROOT) for e in rig.log if e[0] == "mpremote")
+
+
+def test_the_readme_flash_example_is_what_flash_prints(rig, capsys):
+    """README "Flashing": the same lines, with the build directory as `make` has it."""
+    block = (ROOT / "README.md").read_text().split("```console\n$ cushion flash\n")[1]
+    expected = block.split("```")[0].splitlines()
+    rig.files = {"/main.py", "/cushion/heat.py", "/cushion/heat.mpy"}  # an old source deploy
+    rig.dirs = {"/cushion"}
+    assert cli.main(["--port", "/dev/ttyACM0", "flash"]) == EXIT_OK
+    got = capsys.readouterr().out.replace(str(rig.out_root), "build/mpy")
+
+    def files_counted(text):              # the module count changes as the firmware grows
+        return re.sub(r"\b\d+ files,", "N files,", text).splitlines()
+    assert files_counted(got) == files_counted("\n".join(expected))

@@ -67,7 +67,7 @@ def test_plot_is_a_png_of_reasonable_size(tmp_path, faulty_run):
     plot_run(sim.trace, sim.events, path, title="sensor open")
     took = time.perf_counter() - t0
     (w, h), nbytes = png_size(path)
-    assert (w, h) == (1400, 750)
+    assert (w, h) == (1400, 950)       # four panels: temperatures, sensor lag, heater, motor
     assert 20_000 < nbytes < 2_000_000
     assert took < 10
 

@@ -61,11 +61,13 @@ def client():
 # -- the URL ---------------------------------------------------------------------------------
 
 def test_url_defaults_and_options():
-    assert parse_sim_url("sim://") == {"speed": 1.0, "ambient_c": 22.0, "faults": [], "seed": 1}
+    assert parse_sim_url("sim://") == {"speed": 1.0, "ambient_c": 22.0, "faults": [], "seed": 1,
+                                       "session": [], "steps": []}
     opts = parse_sim_url("sim://?speed=20&ambient=5.5&fault=sensor_open@30"
-                         "&fault=motor_stall@1.5&seed=7")
+                         "&fault=motor_stall@1.5&seed=7&heat=HIGH&massage=wave&intensity=3")
     assert opts == {"speed": 20.0, "ambient_c": 5.5, "seed": 7,
-                    "faults": [("sensor_open", 30.0), ("motor_stall", 1.5)]}
+                    "faults": [("sensor_open", 30.0), ("motor_stall", 1.5)],
+                    "session": ["heat high", "massage wave 3"], "steps": []}
 
 
 @pytest.mark.parametrize("url, words", [
@@ -77,6 +79,10 @@ def test_url_defaults_and_options():
     ("sim://?fault=melt@3", "unknown fault 'melt'"),
     ("sim://?fault=sensor_open@-1", "fault time must be at least 0"),
     ("sim://?colour=red", "unknown option 'colour'"),
+    ("sim://?heat=scorching", "heat must be one of off, low, medium, high"),
+    ("sim://?massage=shake", "massage must be one of"),
+    ("sim://?intensity=2", "intensity needs massage=MODE"),
+    ("sim://?scenario=/nonexistent.toml", "scenario /nonexistent.toml"),
 ])
 def test_bad_query_is_a_clear_error_that_is_both_valueerror_and_serialexception(url, words):
     with pytest.raises(SimURLError) as e:

@@ -50,7 +50,8 @@ def run_file(path, plot=None, csv=None, verbose=False, out=sys.stdout, err=sys.s
             print("wrote %s" % csv, file=out)
         if plot:
             from hal_sim.plot import plot_run
-            plot_run(sim.trace, sim.events, plot, title=sc["name"])
+            plot_run(sim.trace, sim.events, plot, title=sc["name"],
+                     steps=[(lg.applied_s, lg.text) for lg in result.steps])
             print("wrote %s" % plot, file=out)
     except OSError as e:
         print("%s: cannot write: %s" % (e.filename or "output", e.strerror or e), file=err)
