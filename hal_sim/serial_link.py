@@ -7,22 +7,11 @@ Runs under CPython and in the MicroPython VMs.
 
 import json
 
+from cushion.protocol import request_id
+
 
 class SimulationError(Exception):
     pass
-
-
-def _request_id(line):
-    """The id of a request line `#<id> ...`, or None."""
-    if not line.startswith(b"#"):
-        return None
-    end = line.find(b" ")
-    digits = line[1:end] if end > 0 else b""
-    if digits and len(digits) <= 6 and digits.isdigit():
-        v = int(digits)
-        if 1 <= v <= 999999:
-            return v
-    return None  # no valid id: the firmware answers with "id": null
 
 
 class SerialLink:
@@ -76,7 +65,7 @@ class SerialLink:
             line = line.encode()
         if self.ctl is None:
             raise SimulationError("the board is in service mode (REPL); power_cycle() first")
-        want = _request_id(line)
+        want = request_id(line)
         seen = len(self.replies)
         self.serial_in(line.rstrip(b"\r\n") + b"\n")
         n = int(timeout_s * 1000) // self.tick_ms

@@ -14,12 +14,11 @@ from collections import namedtuple
 import serial
 import serial.tools.list_ports
 
-from host import register_sim_handler
+import host  # noqa: F401 - registers the sim:// handler with pyserial on import
 from host.protocol_sim import SimURLError
 from host.errors import (CliError, ConnectionFailed, Disconnected, NoPort, PortBusy,
                          PortPermission, UsageError)
 
-register_sim_handler()
 
 ENV_VAR = "CUSHION_PORT"
 # URL schemes and their form, for the message when one is mistyped (`sim:`, `socket:x`).

@@ -104,11 +104,16 @@ def test_store_corrupt_event_at_boot():
     assert got and all(event_keys_ok(e) for e in got)
 
 
-@pytest.mark.xfail(strict=True, reason="the crash event has no uptime_ms yet "
-                   "(cushion/app.py log_crash; issue 9: uptime_ms is on every event)")
 def test_crash_event():
+    # the loop itself crashes: app.run turns the outputs off and reports it
     hal = FakeHAL()
-    app.log_crash(hal, ValueError("boom"))
+    ctl = app.start(hal)
+
+    def tick(now):
+        raise ValueError("boom")
+    ctl.tick = tick
+    with pytest.raises(ValueError):
+        app.run(hal, ctl)
     got = [m for _, m in hal.sent if m.get("event") == "crash"]
     assert got and all(event_keys_ok(e) for e in got)
 

@@ -23,11 +23,12 @@ def start(hal):
     return ctl
 
 
-def log_crash(hal, err):
+def log_crash(hal, err, uptime_ms):
     """After the outputs are off: tell the host and leave a record (best effort)."""
     name = type(err).__name__
     try:
-        hal.serial_write(protocol.event("crash", '"error": "%s"' % name))
+        hal.serial_write(protocol.event("crash", '"error": "%s", "uptime_ms": %d' % (
+            name, uptime_ms)))
         Store(hal.storage).append_fault({"code": "crash", "error": name})
     except Exception:  # noqa: BLE001 - nothing may mask the original error
         pass
@@ -53,7 +54,7 @@ def run(hal, ctl):
                 due = hal.ticks_ms()  # overran: start again rather than burst to catch up
     except BaseException as err:
         hal.outputs_off()
-        log_crash(hal, err)
+        log_crash(hal, err, ctl.uptime_ms())
         raise
     finally:
         hal.outputs_off()
