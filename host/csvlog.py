@@ -9,11 +9,10 @@ there.
 """
 
 import csv
-import os
 
 import hal_sim  # noqa: F401  (cushion.* needs its `micropython` stand-in under CPython)
 from cushion.schema import HEAT_STATE_NAMES, LEVEL_NAMES, MODE_NAMES, STATUS_FIELDS
-from host.errors import UsageError
+from host.errors import UsageError, check_output_path
 
 CSV_FIELDS = ("time_s",) + STATUS_FIELDS
 # The simulator's truth (hal_sim trace columns): pad surface and where the two thermistors
@@ -24,15 +23,7 @@ TRUTH_FIELDS = ("pad_c", "sensor_a_c", "sensor_b_c", "heater_duty", "motor_duty"
 
 def check_csv_path(path):
     """A usage error now, before any work, for a CSV file that could not be written later."""
-    if not path:
-        return
-    if not path.lower().endswith(".csv"):
-        raise UsageError(f"cannot write the CSV to {path}: the name must end in .csv")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise UsageError(f"cannot write {path}: no such directory")
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"cannot write {path}: the directory is not writable")
+    check_output_path(path, "CSV", (".csv",))
 
 
 class CsvLog:

@@ -7,6 +7,8 @@ message on stderr and exits with the code; anything else that escapes is a bug a
 to show its traceback.
 """
 
+import os
+
 EXIT_OK = 0
 EXIT_REFUSED = 1        # the device answered {"ok": false, ...}, or a scenario expectation failed
 EXIT_USAGE = 2          # the command line was wrong or incomplete (argparse uses 2 as well)
@@ -69,6 +71,23 @@ class DeviceRefused(CliError):
         out.pop("id", None)
         out["exit_code"] = self.exit_code
         return out
+
+
+def check_output_path(path, what, extensions):
+    """A usage error now, before any work, for an output file that could not be written
+    later: a name without one of `extensions` (".csv", ".png", ...), or a directory that
+    is missing or not writable."""
+    if not path:
+        return
+    if os.path.splitext(path)[1].lower() not in extensions:
+        ends = sorted(extensions)
+        raise UsageError(f"cannot write the {what} to {path}: the name must end in "
+                         + (ends[0] if len(ends) == 1 else "one of " + ", ".join(ends)))
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"cannot write the {what} to {path}: no such directory")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot write the {what} to {path}: the directory is not writable")
 
 
 class ConnectionFailed(CliError):

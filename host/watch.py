@@ -7,12 +7,11 @@ the command with the shell's 128+N (host/cli.py).
 """
 
 import json
-import os
 import sys
 import time
 
 from host.csvlog import CsvLog, check_csv_path
-from host.errors import CliError, ReplyTimeout, Stopped, UsageError
+from host.errors import CliError, ReplyTimeout, Stopped, check_output_path
 from host.protocol_sim import Serial as SimSerial
 
 DEFAULT_PERIOD_MS = 500
@@ -47,18 +46,8 @@ def format_event(t, ev):
 
 def check_plot_path(path):
     """A usage error now, before any watching, for a plot that could not be written later."""
-    if not path:
-        return
     from host.watchplot import FILE_TYPES
-    ext = os.path.splitext(path)[1].lower().lstrip(".")
-    if ext not in FILE_TYPES:
-        raise UsageError(f"cannot write the plot to {path}: the name must end in one of "
-                         + ", ".join("." + t for t in sorted(FILE_TYPES)))
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise UsageError(f"cannot write the plot to {path}: no such directory")
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"cannot write the plot to {path}: the directory is not writable")
+    check_output_path(path, "plot", tuple("." + t for t in FILE_TYPES))
 
 
 class _Clock:
