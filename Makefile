@@ -22,7 +22,7 @@ NODE_STAMP    := node_modules/.cushion-setup.stamp
 TYPINGS_STAMP := $(TYPINGS)/.stubs-$(STUBS_VERSION).stamp
 ESP32_STAMP   := $(TYPINGS_ESP32)/.stubs-$(STUBS_VERSION).stamp
 
-LINT_PATHS = $(wildcard firmware hal_sim host tests bench tools)
+LINT_PATHS = $(wildcard firmware hal_sim hal_emu host tests bench tools)
 
 # Two workers on the 2-core machines; `make test PYTEST_WORKERS=0` runs in one process.
 PYTEST_WORKERS ?= 2
