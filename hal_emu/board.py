@@ -267,9 +267,7 @@ class EmulatedBoard:
 
     def power_cycle(self):
         """Power lost and back: RAM and the watchdog's REASON lost, the flash kept."""
-        self.harness.request(op="reset", reason=0)
-        self.resets.append((self.now_s, "power_on"))
-        self._line = bytearray()
+        self._take(self.harness.request(op="reset", reason=0))
 
     def reset(self):
         """A reboot forced through the watchdog, as machine.reset() does on rp2."""

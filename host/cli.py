@@ -11,6 +11,7 @@ import json
 import sys
 
 from host import errors
+from hal_emu.cli import add_chip_options, dispatch as chip_dispatch
 from host.errors import CliError, UsageError
 
 DEFAULT_TIMEOUT = 2.0
@@ -120,10 +121,12 @@ def build_parser():
                    metavar="KIND@SECONDS", help="inject fault KIND at simulated second "
                                                 "SECONDS (repeatable)")
     p.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
+    add_chip_options(p)
     p = add("run", "run a scenario file (TOML) on the simulator and check its expectations")
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--plot", metavar="F.png")
     p.add_argument("--csv", metavar="F")
+    add_chip_options(p)
     return parser
 
 
@@ -326,6 +329,9 @@ def cmd_flash(args, out):
 
 
 def cmd_sim(args, out):
+    code = chip_dispatch(args, out)
+    if code is not None:
+        return code
     from host.simserver import serve
     try:
         return serve(listen=args.listen, pty=args.pty, speed=args.speed,
@@ -335,6 +341,9 @@ def cmd_sim(args, out):
 
 
 def cmd_run(args, out):
+    code = chip_dispatch(args, out)
+    if code is not None:
+        return code
     try:
         from hal_sim.scenario import main as run_main
     except ImportError as exc:
