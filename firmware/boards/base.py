@@ -74,6 +74,12 @@ class MachineBoard:
         self._poll = poll if poll is not None else select.poll()
         self._poll.register(self._stdin, select.POLLIN)
         self._byte = bytearray(1)
+        # Writable check before each write (the tests' stand-in stdout is always writable).
+        self._out_poll = None
+        if stdout is None:
+            self._out_poll = select.poll()
+            self._out_poll.register(self._stdout, select.POLLOUT)
+        self.tx_dropped = 0  # lines dropped because the port took no bytes
 
         self._wdt = None
         self.storage = DirStorage("/data")
@@ -162,8 +168,15 @@ class MachineBoard:
         return n
 
     def serial_write(self, data):
-        # Pico (USB CDC): a host that has the port open but does not read makes this wait up
-        # to 500 ms per 64-byte chunk (MicroPython's CDC TX timeout), then drop the rest.
+        # Never block the tick (SR-2): with a host that has the port open but does not read,
+        # a USB CDC write waits up to 500 ms per 64-byte chunk (MicroPython's TX timeout).
+        # Write only while the port takes bytes now; otherwise drop the line and count it.
+        if self._out_poll is not None:
+            for _ in self._out_poll.ipoll(0):
+                break
+            else:
+                self.tx_dropped += 1
+                return
         self._stdout.write(data)
 
     # ---- watchdog and reset ------------------------------------------------------------
