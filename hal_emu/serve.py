@@ -31,12 +31,14 @@ class PacedChip:
         self.board = board
         self.speed = float(speed)
         self.clock = clock
-        self._t0 = clock() - board.now_s / self.speed
+        self._t0 = clock() - board.now_s / (self.speed or 1.0)
 
     def feed(self, data):
         self.board.serial_in(data)
 
     def seconds_behind(self):
+        if not self.speed:  # 0: as fast as the emulator goes
+            return self.board.step_ms / 1000
         return (self.clock() - self._t0) * self.speed - self.board.now_s
 
     def advance(self):
@@ -45,11 +47,13 @@ class PacedChip:
         step_s = self.board.step_ms / 1000
         while self.seconds_behind() >= step_s and self.clock() - start < MAX_BURST_S:
             self.board.step()
-        if self.seconds_behind() > 1.0:  # slower than asked: do not burst to catch up later
+        if self.speed and self.seconds_behind() > 1.0:  # slower than asked: no later burst
             self._t0 = self.clock() - self.board.now_s / self.speed
         return self.board.serial_out()
 
     def seconds_to_next_step(self):
+        if not self.speed:
+            return 0.0
         return max(0.0, self.board.step_ms / 1000 - self.seconds_behind()) / self.speed
 
 
@@ -113,7 +117,16 @@ class ChipServer:
         self.sel.unregister(conn)
         conn.close()
 
+    def serve(self, stop):
+        """Step and serve until stop() is true (from a thread: tests, the bench)."""
+        while not stop():
+            data = self.paced.advance()
+            if data:
+                self.broadcast(data)
+            self.poll(self.paced.seconds_to_next_step())
+
     def serve_forever(self, out=None):
+        """Print the URLs (one a line), then serve until SIGINT or SIGTERM."""
         def stop(signum, frame):
             raise _Stop()
         old = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -122,11 +135,7 @@ class ChipServer:
             for url in self.urls:
                 out.write(url + "\n")
             out.flush()
-            while True:
-                data = self.paced.advance()
-                if data:
-                    self.broadcast(data)
-                self.poll(self.paced.seconds_to_next_step())
+            self.serve(lambda: False)
         except _Stop:
             pass
         finally:
