@@ -135,6 +135,7 @@ class EmulatedBoard:
                 cause = {REASON_TIMER: "watchdog", REASON_FORCE: "soft"}.get(ev["reason"],
                                                                            "power_on")
                 self.resets.append((ev["t_us"] / 1e6, cause))
+                self.faults.rebooted()
                 self._line = bytearray()
         tx = bytes.fromhex(r["tx"])
         if tx:

@@ -44,6 +44,13 @@ class FaultInjector:
             self.board.harness.request(op="set", stall=on)
         elif kind == "serial_block":
             self.board.harness.request(op="set", block_tx=on)
+        self._mark(kind, on)
+
+    def rebooted(self):
+        """A hang lives in the run of the loop that hung, not in the next boot."""
+        self._mark("loop_hang", False)
+
+    def _mark(self, kind, on):
         if on and kind not in self.active:
             self.active.append(kind)
         elif not on and kind in self.active:

@@ -4,8 +4,10 @@
 //
 //   node hal_emu/harness.mjs BOOTROM.bin FLASH.bin
 //
-// Requests: {"op": "run", "us": N, "adc": [a0, a1, [s0, s1, s2, s3]], "inputs": {gpio: 0|1},
-//            "rx": "<hex>"}            run N us of emulated time with these inputs held
+// Requests: {"op": "config", "watch": [gpio...], "select": [gpio bit 0, gpio bit 1],
+//            "inputs": {gpio: 0|1}}     the pins to report, the analog switch's select lines
+//           {"op": "run", "us": N, "adc": [a0, a1, [s0, s1, s2, s3]], "inputs": {gpio: 0|1},
+//            "rx": "<hex>", "slices": bool}  run N us of emulated time with these inputs held
 //           {"op": "set", "stall": bool, "block_tx": bool}   chip-level faults
 //           {"op": "reset", "reason": 0|1|2}   power-on (0) or watchdog-style reboot
 //           {"op": "save", "path": FILE}  write the flash contents
@@ -26,7 +28,6 @@ const WD_LOAD = 0x04;
 const EP0_IN_BUFFER_CONTROL = 0x80;
 const BUF_AVAILABLE = (1 << 10) | (1 << 26); // either half of a double buffer
 const ANALOG_SWITCH_ADC = 2; // ADC2 sits behind the 4-way analog switch
-const CDC_FIFO_FREE_MIN = 1;
 
 const [bootromPath, flashPath] = process.argv.slice(2);
 const bootrom = patchBootrom(new Uint32Array(readFileSync(bootromPath).buffer.slice(0)));
@@ -115,9 +116,6 @@ function boot(reason, flash) {
     b.connected = true;
     // The REASON register is set only now: set before boot, v1.27 never enumerated.
     if (reason) mcu.peripherals[WATCHDOG].reason = reason;
-    events.push({ ev: 'usb', t_us: nowUs(b) });
-    // Like a terminal program opening the port: a CR makes the device start talking.
-    if (rxQueue.length === 0 && kick) rxQueue.push(kick);
   };
   b.cdc.onSerialData = (buf) => {
     for (const x of buf) txBytes.push(x);
@@ -228,7 +226,7 @@ function slices(b) {
 // ---- running ------------------------------------------------------------------------------
 function pump(b) {
   const fifo = b.cdc.txFIFO;
-  while (rxQueue.length && fifo.itemCount < fifo.size - CDC_FIFO_FREE_MIN + 1) {
+  while (rxQueue.length && fifo.itemCount < fifo.size) {
     b.cdc.sendSerialByte(rxQueue.shift());
   }
   if (b.pendingRead && fifo.itemCount > 0) {
@@ -279,7 +277,6 @@ function reboot(reason) {
 }
 
 let selectPins = [];
-let kick = 0; // a byte sent on connect (0: none)
 
 function reply(b, extra) {
   const out = {
@@ -303,7 +300,6 @@ function handle(req) {
     case 'config':
       watched = req.watch;
       selectPins = req.select;
-      kick = req.kick || 0;
       inputs = req.inputs || {};
       applyInputs(board);
       installSwitch(board, selectPins);
