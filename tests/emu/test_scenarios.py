@@ -60,10 +60,22 @@ def _verdicts(result):
     return [(o.index, o.passed) for o in result.outcomes]
 
 
+# Expectations that depend on how fast the board is, so the chip may judge them otherwise:
+# {scenario: {expectation index: why}}.
+SPEED_DEPENDENT = {
+    "power_cycle_boot_safe": {
+        0: "the boot event within 0.1 s of power-on: MicroPython itself takes 0.23 s to "
+           "start main.py on the chip (hal_sim boots in no time)"},
+}
+
+
 @pytest.mark.slow  # each is minutes of emulated time: about 10 to 20 minutes in all
 @pytest.mark.parametrize("path", sorted((REPO_ROOT / "scenarios").glob("*.toml")),
                          ids=lambda p: Path(p).stem)
-def test_every_shipped_scenario_gives_the_same_verdict_on_the_chip(path, uf2):
+def test_every_shipped_scenario_gives_the_same_verdict_on_the_chip(path, uf2, shipped):
     sim = run_scenario(str(path))
-    chip = run_chip_scenario(str(path), uf2=uf2)
-    assert _verdicts(chip) == _verdicts(sim), "\n".join(o.line for o in chip.outcomes)
+    chip = run_chip_scenario(str(path), uf2=uf2, files=shipped)
+    skip = SPEED_DEPENDENT.get(Path(path).stem, {})
+    same = [(i, ok) for i, ok in _verdicts(chip) if i not in skip]
+    assert same == [(i, ok) for i, ok in _verdicts(sim) if i not in skip], \
+        "\n".join(o.line for o in chip.outcomes)
