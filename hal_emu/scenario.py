@@ -10,8 +10,8 @@ import importlib
 import sys
 import time
 
+from hal_emu.board import EmulatedBoard  # first: hal_sim makes the firmware importable
 from cushion.names import HEAT_STATE_NAMES, LEVEL_NAMES, MODE_NAMES
-from hal_emu.board import EmulatedBoard
 
 
 def _scenario_api():

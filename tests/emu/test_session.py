@@ -2,6 +2,7 @@
 
 import pytest
 
+import hal_sim  # noqa: F401 - first: its `micropython` stand-in lets the firmware import
 from cushion.schema import LEVELS_C
 
 pytestmark = [pytest.mark.emu, pytest.mark.slow]  # 960 s of emulated time: about 2 minutes
