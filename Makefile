@@ -22,14 +22,15 @@ NODE_STAMP    := node_modules/.cushion-setup.stamp
 TYPINGS_STAMP := $(TYPINGS)/.stubs-$(STUBS_VERSION).stamp
 ESP32_STAMP   := $(TYPINGS_ESP32)/.stubs-$(STUBS_VERSION).stamp
 
-LINT_PATHS = $(wildcard firmware hal_sim host tests bench tools)
+LINT_PATHS = $(wildcard firmware hal_sim hal_emu host tests bench tools)
 
 # Two workers on the 2-core machines; `make test PYTEST_WORKERS=0` runs in one process.
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS    ?=
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-.PHONY: setup lint fix typecheck mpy test test-full test-slow demo bench flash _need-port clean distclean
+.PHONY: setup lint fix typecheck mpy test test-full test-slow test-emu demo bench flash _need-port \
+	clean distclean
 
 setup: $(VENV_STAMP) $(NODE_STAMP) $(TYPINGS_STAMP) $(ESP32_STAMP)
 
@@ -79,6 +80,11 @@ test-full: setup lint typecheck mpy
 # them after `make test`, which keeps the README's command quick.
 test-slow: setup
 	$(PYTEST) -m slow
+
+# Every test on the emulated chip, the slow ones too (needs $$MICROPYTHON_RP2_UF2:
+# docs/emulator.md); `make test` runs the quick ones, `make test-slow` the rest.
+test-emu: setup
+	$(PYTEST) -m emu
 
 demo: setup
 	$(BIN)/python -m hal_sim.demo

@@ -89,6 +89,12 @@ def main():
         errors["cli"] = traceback.format_exc(limit=3)
         cl = {"help_s": None, "status_roundtrip_ms": {"sim": None, "socket": None},
               "notes": {"all": "not measured: bench error"}}
+    try:
+        from bench import chip
+        ch = chip.run()
+    except Exception:  # noqa: BLE001
+        errors["chip"] = traceback.format_exc(limit=3)
+        ch = {}
 
     empty = {"warmup_ratio": None, "overshoot_c": None, "band_c": None, "faults": []}
 
@@ -155,6 +161,7 @@ def main():
         "micropython": mp,
         "cli": {"help_s": cl.get("help_s"), "status_roundtrip_ms": cl["status_roundtrip_ms"],
                 "notes": cl.get("notes", {})},
+        "chip": ch,
         "machine": machine(),
         "runtime_s": runtime,
         "errors": errors,

@@ -14,6 +14,7 @@ import sys
 import threading
 
 from host import errors
+from hal_emu.cli import add_chip_options
 from host.commands import COMMANDS
 from host.errors import CliError, Stopped, UsageError
 from host.formatting import Output
@@ -144,12 +145,14 @@ def build_parser():
                    help="inject fault KIND at simulated second SECONDS (repeatable); KIND is "
                         "one of " + ", ".join(FAULT_KINDS))
     p.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
+    add_chip_options(p)
     p = add("run", "run a scenario file (TOML) on the simulator and check its expectations "
                    "(exit 0 all passed, 1 one failed, 2 a bad file)")
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file (docs/simulator.md, "
                                                         "section Scenarios)")
     p.add_argument("--plot", metavar="F.png", help="plot the run to F.png")
     p.add_argument("--csv", metavar="F.csv", help="write the run's trace to F.csv")
+    add_chip_options(p)
     return parser
 
 

@@ -140,6 +140,10 @@ def cmd_flash(args, out):
 
 
 def cmd_sim(args, out):
+    from hal_emu.cli import dispatch as chip_dispatch
+    code = chip_dispatch(args, out)
+    if code is not None:
+        return code
     from host.simserver import serve
     try:
         return serve(listen=args.listen, pty=args.pty, speed=args.speed,
@@ -149,6 +153,10 @@ def cmd_sim(args, out):
 
 
 def cmd_run(args, out):
+    from hal_emu.cli import dispatch as chip_dispatch
+    code = chip_dispatch(args, out)
+    if code is not None:
+        return code
     from host.csvlog import check_csv_path
     from host.runner import run_file
     from host.watch import check_plot_path

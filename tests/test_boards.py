@@ -316,6 +316,10 @@ def test_serial(rep):
     assert rep["serial_after"] == 0
     assert rep["serial_small_buf"] == [4, list(b"abcd"), 2, list(b"ef")]
     assert rep["serial_written"] == list(b'{"ok": true}\n')
+    # SR-14: a line the port took only in part reports False (counted as dropped), and the
+    # next line is preceded by an end of line, so the host never gets two lines spliced
+    assert rep["serial_partial"] == [False, list(b'{"eve')]
+    assert rep["serial_after_partial"] == [True, list(b'{"eve\n{"ok": true}\n')]
     if rep["impl"] == "micropython":
         assert rep["default_serial_readinto"] == 0  # the VM's own stdin (/dev/null)
 

@@ -108,6 +108,12 @@ class MachineBoard:
         self._poll = poll if poll is not None else select.poll()
         self._poll.register(self._stdin, select.POLLIN)
         self._byte = bytearray(1)
+        # Writable check before each write (the tests' stand-in stdout is always writable).
+        self._out_poll = None
+        self._cut = False  # the last line was written only in part
+        if stdout is None:
+            self._out_poll = select.poll()
+            self._out_poll.register(self._stdout, select.POLLOUT)
 
         self._wdt = None
         self.storage = DirStorage("/data")
@@ -197,10 +203,25 @@ class MachineBoard:
         return n
 
     def serial_write(self, data):
-        # Pico (USB CDC): a host that has the port open but does not read makes this wait up
-        # to 500 ms per 64-byte chunk (MicroPython's CDC TX timeout), then drop the rest.
-        self._stdout.write(data)
-        return True  # the POLLOUT check that makes this False instead of waiting: issue 12
+        # Never block the tick (SR-2): with a host that has the port open but does not read,
+        # a USB CDC write waits up to 500 ms per 64-byte chunk (MicroPython's TX timeout).
+        # Write only while the port takes bytes now; otherwise drop the whole line (False:
+        # the console counts it in `tx_dropped`).
+        if self._out_poll is not None:
+            for _ in self._out_poll.ipoll(0):
+                break
+            else:
+                return False
+        if self._cut:
+            # the last line went out in part: end it, so that this one arrives whole
+            if self._stdout.write(b"\n") != 1:
+                return False
+            self._cut = False
+        n = self._stdout.write(data)
+        if n is not None and n < len(data):
+            self._cut = True  # room for only part of it: the write timed out (MicroPython)
+            return False
+        return True
 
     # ---- watchdog and reset ------------------------------------------------------------
     def wdt_start(self, timeout_ms):

@@ -124,12 +124,19 @@ class IPoll:
 
 
 class FakeSerialOut:
+    """Takes every byte, or with `room` set only that many before it times out (as
+    MicroPython's USB CDC write does when the host stops reading)."""
+
     def __init__(self):
         self.data = bytearray()
+        self.room = None
 
     def write(self, data):
-        self.data.extend(data)
-        return len(data)
+        n = len(data) if self.room is None else min(self.room, len(data))
+        self.data.extend(data[:n])
+        if self.room is not None:
+            self.room -= n
+        return n
 
 
 # ---- helpers ---------------------------------------------------------------------------
@@ -337,6 +344,14 @@ def board_report(board, tmp_dir):
     report["serial_small_buf"] = [n1, first, n2, list(small[:n2])]
     hal.serial_write(b'{"ok": true}\n')
     report["serial_written"] = list(serial_out.data)
+    # a line the port takes only in part: the next line starts on a line of its own
+    serial_out.data = bytearray()
+    serial_out.room = 5
+    report["serial_partial"] = [hal.serial_write(b'{"event": "x"}\n'),
+                                list(serial_out.data)]
+    serial_out.room = None
+    report["serial_after_partial"] = [hal.serial_write(b'{"ok": true}\n'),
+                                      list(serial_out.data)]
 
     # ---- ticks
     t = hal.ticks_ms()

@@ -1,0 +1,52 @@
+"""`--chip` for `cushion sim` and `cushion run`: the same commands on the emulated RP2040.
+
+host/cli.py calls `add_chip_options` on those two subparsers and `dispatch` first in their
+handlers; everything about the chip stays here.
+"""
+
+from host.errors import UsageError
+
+
+def add_chip_options(parser):
+    parser.add_argument("--chip", action="store_true",
+                        help="run on the real MicroPython rp2 port in an emulated RP2040 "
+                             "(needs node, rp2040js and $MICROPYTHON_RP2_UF2; docs/emulator.md)")
+    parser.add_argument("--uf2", metavar="FILE",
+                        help="with --chip: the MicroPython RPI_PICO image "
+                             "(default $MICROPYTHON_RP2_UF2)")
+
+
+def dispatch(args, out):
+    """The exit code of the --chip variant of `sim` / `run`, or None without --chip."""
+    if not getattr(args, "chip", False):
+        if getattr(args, "uf2", None):
+            raise UsageError("--uf2 goes with --chip")
+        return None
+    from hal_emu.image import ImageError, uf2_path
+    from hal_emu.node import HarnessError
+    try:
+        uf2 = uf2_path(args.uf2)
+        if args.command == "sim":
+            return _sim(args, out, uf2)
+        return _run(args, out, uf2)
+    except (ImageError, HarnessError) as exc:
+        raise UsageError(str(exc))
+
+
+def _sim(args, out, uf2):
+    from hal_emu.serve import serve_chip
+    if args.fault or args.speed != 1.0:
+        raise UsageError("--chip runs in real time with no scheduled faults "
+                         "(--speed and --fault are for the HAL-level simulator)")
+    try:
+        return serve_chip(listen=args.listen, pty=args.pty, ambient_c=args.ambient, uf2=uf2,
+                          out=out.stream)
+    except OSError as exc:
+        raise UsageError(f"cannot serve the emulated board: {exc}")
+
+
+def _run(args, out, uf2):
+    from hal_emu.scenario import main
+    if args.plot or args.csv:
+        raise UsageError("--plot and --csv are not available with --chip yet")
+    return main(args.scenario, uf2=uf2, out=out.stream)

@@ -1,0 +1,96 @@
+"""`cushion flash` end to end on the emulated board: the real mpremote over the pty, the
+service boot, the copy, the reset and the version check. No mocks."""
+
+import shutil
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from hal_emu import EmulatedBoard
+from hal_emu.serve import ChipServer, PacedChip
+from host.flash import REPO_ROOT, expected_version
+from host.mpybuild import build
+
+pytestmark = pytest.mark.emu
+OLD_VERSION = "0.9.0"
+
+
+def _old_firmware(tmp_path):
+    """The shipped tree with an older FW_VERSION: what the board ran before."""
+    src = tmp_path / "old-firmware"
+    shutil.copytree(REPO_ROOT / "firmware", src, ignore=shutil.ignore_patterns("__pycache__"))
+    limits = src / "cushion" / "limits.py"
+    new = expected_version(REPO_ROOT / "firmware")
+    limits.write_text(limits.read_text().replace('"%s"' % new, '"%s"' % OLD_VERSION, 1))
+    assert expected_version(src) == OLD_VERSION
+    return src
+
+
+def _as_mpy(src, out):
+    return {"/" + rel: (out / rel).read_bytes() for rel in build(str(src), str(out))}
+
+
+def _as_sources(src):
+    """A source deploy: the .py files themselves (what flash must not leave behind)."""
+    files = {"/main.py": (src / "main.py").read_bytes()}
+    for pkg in ("cushion", "boards"):
+        for py in (src / pkg).glob("*.py"):
+            files["/%s/%s" % (pkg, py.name)] = py.read_bytes()
+    return files
+
+
+class Served:
+    """An emulated board served on a pty from a thread, in (at most) real time."""
+
+    def __init__(self, uf2, files):
+        self.board = EmulatedBoard(uf2=uf2, files=files)
+        self.server = ChipServer(PacedChip(self.board), pty=True)
+        self.port = self.server.urls[0]
+        self._stop = False
+        self._thread = threading.Thread(target=self.server.serve, args=(lambda: self._stop,))
+        self._thread.start()
+
+    def close(self):
+        self._stop = True
+        self._thread.join(timeout=30)
+        self.server.close()
+
+
+def _flash(port, env):
+    return subprocess.run([sys.executable, "-m", "host.cli", "--port", port, "--json",
+                           "--timeout", "5", "flash"], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=240)
+
+
+def _check_flashed(res, served):
+    import json
+    assert res.returncode == 0, res.stderr[-2000:]
+    info = json.loads(res.stdout)
+    assert info["version"] == expected_version(REPO_ROOT / "firmware") != OLD_VERSION
+    causes = [c for _, c in served.board.resets]
+    assert causes[:2] == ["soft", "soft"]  # `service`, then mpremote's reset
+
+
+def test_cushion_flash_from_old_firmware_to_new(uf2, tmp_path, chip_env):
+    old = _old_firmware(tmp_path)
+    served = Served(uf2, _as_mpy(old, tmp_path / "old-mpy"))
+    try:
+        assert served.board.events[0]["version"] == OLD_VERSION
+        _check_flashed(_flash(served.port, chip_env), served)
+    finally:
+        served.close()
+
+
+@pytest.mark.slow  # about 3 minutes: the board compiles the .py sources at every boot
+@pytest.mark.xfail(strict=True, reason="flash leaves the old .py beside the new .mpy and "
+                                       "MicroPython imports .py first (fixed by host/flash.py "
+                                       "removing what is not in the shipped set)")
+def test_cushion_flash_onto_a_board_holding_py_sources(uf2, tmp_path, chip_env):
+    served = Served(uf2, _as_sources(_old_firmware(tmp_path)))
+    try:
+        assert served.board.events[0]["version"] == OLD_VERSION
+        _check_flashed(_flash(served.port, chip_env), served)
+    finally:
+        served.close()
