@@ -155,10 +155,13 @@ class ChipServer:
         self.paced.board.close()
 
 
-def serve_chip(listen=None, pty=False, speed=1.0, ambient_c=22.0, uf2=None, out=None):
-    """Boot the emulated board, print its URLs (one a line), serve until SIGINT/SIGTERM."""
+def serve_chip(listen=None, pty=False, speed=1.0, ambient_c=22.0, uf2=None, out=None,
+               supply_v=12.0, params=None):
+    """Boot the emulated board, print its URLs (one a line), serve until SIGINT/SIGTERM.
+    `params` (a hal_sim PadParams) and `supply_v` make it any pad of the envelope."""
     if listen is None and not pty:
         listen, pty = ("127.0.0.1", 0), True
-    board = EmulatedBoard(uf2=uf2, ambient_c=ambient_c, wait_boot=False)
+    board = EmulatedBoard(uf2=uf2, ambient_c=ambient_c, supply_v=supply_v, params=params,
+                          wait_boot=False)
     ChipServer(PacedChip(board, speed=speed), listen=listen, pty=pty).serve_forever(out)
     return 0

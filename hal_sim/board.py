@@ -1,10 +1,11 @@
 """The virtual board: the firmware's HAL, implemented on the simulated cushion.
 
 It keeps a virtual clock that wraps at 2**30 like the board's `ticks_ms`, a simulated
-watchdog, buffered serial in both directions and storage that survives power cycles; the
-clock, the storage and the power loss are hal_sim.double, the one test double of them that
-the firmware's unit tests (tests/fw/fakehal.py) and the VM measurements
-(tools/minimal_hal.py) build on too.
+watchdog on its own clock (it still fires while `ticks_ms` is frozen), buffered serial in
+both directions (writes can be blocked, as a USB port nobody reads) and storage that
+survives power cycles; the clock, the storage and the power loss are hal_sim.double, the one
+test double of them that the firmware's unit tests (tests/fw/fakehal.py) and the VM
+measurements (tools/minimal_hal.py) build on too.
 Runs under CPython and in the MicroPython VMs.
 """
 
@@ -22,6 +23,11 @@ class VirtualBoard(VirtualClock):
         super().__init__(start_ticks_ms)
         self.cushion = cushion
         self.storage = storage if storage is not None else MemStorage()
+        self._hw_ms = 0  # free-running hardware time (ms), the watchdog's clock: never frozen
+        self.clock_frozen = False  # fault clock_freeze: ticks_ms() stands still
+        self.serial_blocked = False  # fault serial_block: nothing can be written ...
+        self.serial_unblock_ms = None  # ... until this hardware time (None: until repaired)
+        self.tx_dropped = 0  # lines serial_write refused while blocked
         # outputs as the firmware last set them
         self.heater_permille = 0
         self.heater_enabled = False
@@ -39,6 +45,18 @@ class VirtualBoard(VirtualClock):
         self.cause = "power_on"
         self.reset_requested = False
         self.in_service = False
+        # inputs: raw read_u16 counts from the simulated analog front end
+        self.read_temp = cushion.adc_temp
+        self.read_vin = cushion.adc_vin
+        self.read_motor_current = cushion.adc_motor_current
+        self.read_heater_current = cushion.adc_heater_current
+        self.read_ref = cushion.adc_ref
+
+    # -- clock --------------------------------------------------------------------------
+    def advance(self, ms):
+        self._hw_ms += ms
+        if not self.clock_frozen:
+            super().advance(ms)
 
     # -- outputs ------------------------------------------------------------------------
     def heater_pwm(self, permille):
@@ -60,14 +78,8 @@ class VirtualBoard(VirtualClock):
         self.motor_permille = 0
 
     # -- inputs -------------------------------------------------------------------------
-    def read_temp(self, index):
-        return self.cushion.adc_temp(index)
-
-    def read_vin(self):
-        return self.cushion.adc_vin()
-
-    def read_motor_current(self):
-        return self.cushion.adc_motor_current()
+    # read_temp(index), read_vin(), read_motor_current(), read_heater_current(), read_ref():
+    # the cushion's ADC methods themselves, bound in __init__ (no extra call per reading).
 
     def buttons(self):
         return self.button_mask
@@ -86,21 +98,38 @@ class VirtualBoard(VirtualClock):
         return n
 
     def serial_write(self, data):
+        """True when the bytes went out whole; False (dropped) while the port is blocked."""
+        if self.serial_blocked:
+            until = self.serial_unblock_ms
+            if until is None or self._hw_ms < until:
+                self.tx_dropped += 1
+                return False
+            self.serial_blocked = False
+            self.serial_unblock_ms = None
         self.tx.extend(data)
         return True
+
+    def block_serial(self, seconds):
+        """Writes fail from now on, for `seconds` (0: until unblock_serial())."""
+        self.serial_blocked = True
+        self.serial_unblock_ms = self._hw_ms + int(seconds * 1000 + 0.5) if seconds else None
+
+    def unblock_serial(self):
+        self.serial_blocked = False
+        self.serial_unblock_ms = None
 
     # -- watchdog, reset ----------------------------------------------------------------
     def wdt_start(self, timeout_ms):
         self.wdt_timeout_ms = timeout_ms
-        self.wdt_last_feed = self._ticks
+        self.wdt_last_feed = self._hw_ms
 
     def wdt_feed(self):
-        self.wdt_last_feed = self._ticks
+        self.wdt_last_feed = self._hw_ms
         self.wdt_feeds += 1
 
     def wdt_expired(self):
         return (self.wdt_timeout_ms > 0
-                and self.ticks_diff(self._ticks, self.wdt_last_feed) > self.wdt_timeout_ms)
+                and self._hw_ms - self.wdt_last_feed > self.wdt_timeout_ms)
 
     def reset_cause(self):
         return self.cause

@@ -18,7 +18,7 @@ from hal_emu.cli import add_chip_options
 from host.commands import COMMANDS
 from host.errors import CliError, Stopped, UsageError
 from host.formatting import Output
-from host.simclock import parse_ambient, parse_fault, parse_speed
+from host.simclock import add_pad_arguments, parse_ambient, parse_fault, parse_speed
 
 import hal_sim  # noqa: F401,I001  (cushion.* needs its `micropython` stand-in under CPython)
 from cushion.schema import FAULT_KINDS, LEVEL_NAMES, LEVELS_C, MODE_NAMES
@@ -138,13 +138,14 @@ def build_parser():
     p.add_argument("--pty", action="store_true", help="serve on a pseudo-terminal too")
     p.add_argument("--speed", type=_checked(parse_speed), default=1.0,
                    metavar="X", help="run X times faster than real time (default 1)")
-    p.add_argument("--ambient", type=_checked(parse_ambient), default=22.0,
-                   metavar="C", help="room temperature in C (default 22)")
+    p.add_argument("--ambient", type=_checked(parse_ambient), default=None,
+                   metavar="C", help="room temperature in C (default 22, or the pad's)")
     p.add_argument("--fault", type=_checked(parse_fault), action="append",
                    default=[], metavar="KIND@SECONDS",
                    help="inject fault KIND at simulated second SECONDS (repeatable); KIND is "
                         "one of " + ", ".join(FAULT_KINDS))
     p.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
+    add_pad_arguments(p)
     add_chip_options(p)
     p = add("run", "run a scenario file (TOML) on the simulator and check its expectations "
                    "(exit 0 all passed, 1 one failed, 2 a bad file)")

@@ -147,7 +147,8 @@ def cmd_sim(args, out):
     from host.simserver import serve
     try:
         return serve(listen=args.listen, pty=args.pty, speed=args.speed,
-                     ambient_c=args.ambient, faults=args.fault, seed=args.seed, out=out.stream)
+                     ambient_c=args.ambient, faults=args.fault, seed=args.seed, out=out.stream,
+                     pad=args.pad, params=args.param)
     except OSError as exc:
         raise UsageError(f"cannot serve the simulated cushion: {exc}")
 

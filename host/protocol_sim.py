@@ -1,7 +1,7 @@
 """pyserial URL handler for `sim://`: a private simulated cushion running in this process.
 
     sim://[?speed=X][&ambient=C][&heat=LEVEL][&massage=MODE][&intensity=N]
-          [&fault=KIND@SECONDS]...[&scenario=FILE.toml][&seed=N]
+          [&fault=KIND@SECONDS]...[&scenario=FILE.toml][&seed=N][&pad=CORNER][&param=NAME:V]...
 
 `serial.serial_for_url("sim://?speed=50")` (after `import host`) returns a port object that
 behaves like a cushion on a cable: while it is open a background thread steps ONE
@@ -21,11 +21,12 @@ from serial.serialutil import PortNotOpenError, SerialBase, SerialException, Tim
 
 import hal_sim  # noqa: F401  (cushion.* needs its `micropython` stand-in under CPython)
 from cushion.schema import LEVEL_NAMES, MODE_NAMES
-from host.simclock import (PacedSimulation, parse_ambient, parse_fault, parse_speed,
-                           scenario_steps)
+from host.simclock import (PacedSimulation, parse_ambient, parse_fault, parse_pad,
+                           parse_param, parse_speed, scenario_steps)
 
 URL_FORM = ("sim://[?speed=X][&ambient=C][&heat=LEVEL][&massage=MODE][&intensity=N]"
-            "[&fault=KIND@SECONDS]...[&scenario=FILE][&seed=N]")
+            "[&fault=KIND@SECONDS]...[&scenario=FILE][&seed=N][&pad=CORNER]"
+            "[&param=NAME:VALUE]...")
 
 
 class SimURLError(SerialException, ValueError):
@@ -58,6 +59,10 @@ def parse_sim_url(url):
                 opts["ambient_c"] = parse_ambient(values[-1])
             elif key == "fault":
                 opts["faults"] = [parse_fault(v) for v in values]
+            elif key == "pad":  # a corner of the plant envelope (hal_sim/envelope.py)
+                opts["pad"] = parse_pad(values[-1])
+            elif key == "param":  # an envelope parameter, repeatable
+                opts["params"] = [parse_param(v) for v in values]
             elif key == "seed":
                 try:
                     opts["seed"] = int(values[-1])
@@ -67,6 +72,8 @@ def parse_sim_url(url):
                 raise ValueError(f"unknown option {key!r}")
         if intensity and not massage:
             raise ValueError("intensity needs massage=MODE")
+        if ("pad" in opts or "params" in opts) and "ambient" not in query:
+            opts["ambient_c"] = None  # the pad's own room
     except ValueError as exc:
         raise SimURLError(f"bad sim:// URL {url!r}: {exc} (form: {URL_FORM})")
     opts["session"] = ([f"heat {heat}"] if heat else []) + (

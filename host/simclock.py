@@ -56,15 +56,80 @@ def parse_ambient(text):
 
 
 def scenario_steps(path):
-    """A scenario file's steps as `(at_s, kind, value, hold_s)`; ValueError naming the
+    """A scenario file's steps as `(at_s, kind, value, extra)` (extra: a press's hold_s, an
+    inject's or repair's keyword arguments); ValueError naming the
     file and the field when the file is bad (hal_sim.scenario validates it)."""
     from hal_sim.scenario import ScenarioError, load_scenario
     try:
         sc = load_scenario(path)
     except ScenarioError as exc:
         raise ValueError(f"scenario {path}: {exc}") from None
-    return [(st["at_s"], st["kind"], st["value"], st["hold_s"] if st["kind"] == "press" else 0.0)
+    return [(st["at_s"], st["kind"], st["value"],
+             st["hold_s"] if st["kind"] == "press" else st.get("args", {}))
             for st in sc["steps"]]
+
+
+def parse_pad(text):
+    """A corner of the plant envelope by name (hal_sim/envelope.py), e.g. "hot_corner"."""
+    from hal_sim import envelope
+    envelope.corner(str(text))  # ValueError naming the known corners
+    return str(text)
+
+
+def parse_param(text):
+    """`"loss_scale:0.4"` -> `("loss_scale", 0.4)`: an envelope parameter and a value inside
+    its range; a per-sensor one takes `A,B` (or one value for both), back_present true/false."""
+    from hal_sim import envelope
+    name, sep, value = str(text).partition(":")
+    name = name.strip()
+    if not sep or name not in envelope.RANGES:
+        raise ValueError("param must be NAME:VALUE with NAME one of {} (got {!r})".format(
+            ", ".join(envelope.RANGES), text))
+    lo, hi = envelope.RANGES[name]
+    if name == "back_present":
+        v = value.strip().lower()
+        if v not in ("true", "false", "1", "0"):
+            raise ValueError(f"back_present must be true or false (got {value!r})")
+        return name, v in ("true", "1")
+    words = value.split(",")
+    if name in envelope.PER_SENSOR:
+        if len(words) not in (1, 2):
+            raise ValueError(f"{name} takes one value or two (A,B) (got {value!r})")
+        nums = [parse_number(name, w, minimum=lo, maximum=hi) for w in words]
+        return name, nums * 2 if len(nums) == 1 else nums
+    if len(words) != 1:
+        raise ValueError(f"{name} takes one value (got {value!r})")
+    return name, parse_number(name, value, minimum=lo, maximum=hi)
+
+
+def add_pad_arguments(parser):
+    """`cushion sim --pad CORNER --param NAME:VALUE ...` (argparse, usage errors on bad ones)."""
+    import argparse
+
+    def typed(parse):
+        def convert(text):
+            try:
+                return parse(text)
+            except ValueError as exc:
+                raise argparse.ArgumentTypeError(str(exc))
+        return convert
+
+    parser.add_argument("--pad", type=typed(parse_pad), metavar="CORNER",
+                        help="a corner of the plant envelope, e.g. hot_corner (default nominal)")
+    parser.add_argument("--param", type=typed(parse_param), action="append", default=[],
+                        metavar="NAME:VALUE", help="an envelope parameter of the pad, e.g. "
+                                                   "loss_scale:0.4 (repeatable)")
+
+
+def pad_conditions(pad=None, params=(), ambient_c=None):
+    """The envelope Conditions for a corner (default the nominal pad) with `params`
+    ((name, value) pairs) applied; an explicit ambient_c wins over the corner's."""
+    from hal_sim import envelope
+    cond = envelope.corner(pad or "nominal")
+    changes = dict(params)
+    if ambient_c is not None:
+        changes["ambient_c"] = ambient_c
+    return envelope.with_params(cond, **changes) if changes else cond
 
 
 class PacedSimulation:
@@ -72,7 +137,7 @@ class PacedSimulation:
 
     `session` is request lines sent once at power-up (`heat high`, `massage wave`), so that
     the cushion is already running when the first client talks to it; `steps` are
-    `(at_s, kind, value, hold_s)` applied at their simulated second (kind: send, press,
+    `(at_s, kind, value, extra)` applied at their simulated second (kind: send, press,
     inject, repair, power_cycle), and `faults` `(kind, at_s)` pairs, the same as inject steps.
 
     Not thread-safe by itself: the sim:// port guards it with a lock, the server is
@@ -80,16 +145,22 @@ class PacedSimulation:
     """
 
     def __init__(self, speed=1.0, ambient_c=22.0, faults=(), seed=1, session=(), steps=(),
-                 clock=time.monotonic):
+                 clock=time.monotonic, pad=None, params=()):
         from hal_sim import Simulation  # imported late: only sim users need the simulator
         # bridge=True: the Simulation passes the firmware's raw serial bytes to serial_out()
         # (without it, it only parses them into sim.events / sim.replies).
-        self.sim = Simulation(ambient_c=ambient_c, start_ticks_ms=0, seed=seed, record=False,
-                              bridge=True)
+        if pad is None and not params:
+            self.sim = Simulation(ambient_c=22.0 if ambient_c is None else ambient_c,
+                                  start_ticks_ms=0, seed=seed, record=False, bridge=True)
+        else:  # a pad of the envelope; ambient_c None: the pad's own
+            cond = pad_conditions(pad, params, ambient_c)
+            self.sim = Simulation(params=cond.pad, ambient_c=cond.ambient_c,
+                                  supply_v=cond.supply_v, start_ticks_ms=0, seed=seed,
+                                  record=False, bridge=True)
         self.speed = float(speed)
         self.clock = clock
         self.tick_s = self.sim.tick_ms / 1000.0
-        schedule = [(at, "inject", kind, 0.0) for kind, at in faults] + list(steps)
+        schedule = [(at, "inject", kind, {}) for kind, at in faults] + list(steps)
         self.pending = sorted(schedule, key=lambda s: s[0])      # stable: file order kept
         self.injected = []
         self.applied = []
@@ -152,16 +223,16 @@ class PacedSimulation:
     def _apply_due_steps(self):
         sim = self.sim
         while self.pending and self._sim_s() >= self.pending[0][0]:
-            at, kind, value, hold_s = self.pending.pop(0)
+            at, kind, value, extra = self.pending.pop(0)
             if kind == "send":
                 sim.serial_in(value.encode("utf-8").rstrip(b"\r\n") + b"\n")
             elif kind == "press":
-                sim.press(value, hold_s=hold_s)
+                sim.press(value, hold_s=extra)
             elif kind == "inject":
-                sim.inject(value)
+                sim.inject(value, **extra)
                 self.injected.append((value, at))
             elif kind == "repair":
-                sim.repair(value)
+                sim.repair(value, **extra)
             else:                            # power_cycle
                 sim.power_cycle()
             self.applied.append((at, kind, value))

@@ -84,7 +84,8 @@ def step_text(st):
         return "press %s (%g s)" % (v, st["hold_s"])
     if kind == "power_cycle":
         return "power_cycle"
-    return "%s %s" % (kind, v)
+    args = "".join(" %s=%s" % (k, st["args"][k]) for k in sorted(st.get("args", ())))
+    return "%s %s%s" % (kind, v, args)
 
 
 def snapshot(sim):
@@ -167,9 +168,9 @@ class _Runner:
             sim.press(v, hold_s=st["hold_s"])
             self.look()
         elif kind == "inject":
-            sim.inject(v)
+            sim.inject(v, **st["args"])
         elif kind == "repair":
-            sim.repair(v)
+            sim.repair(v, **st["args"])
         elif kind == "power_cycle":
             sim.power_cycle()
             self.look()

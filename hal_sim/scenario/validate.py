@@ -9,6 +9,7 @@ from cushion.schema import (
     STATE_NAMES,
 )
 from hal_sim.double import TICKS_PERIOD
+from hal_sim.faults import ARG_NAMES, validate_args
 from hal_sim.scenario.fields import (
     ScenarioError, integer, match_value, number, one_kind, show, string, unknown, window,
 )
@@ -18,7 +19,7 @@ STATES = STATE_NAMES + ("service",)  # "service": the board sits in its REPL
 TOP_KEYS = ("name", "description", "ambient_c", "duration_s", "supply_v", "seed",
             "start_ticks_ms", "steps", "expect")
 STEP_KINDS = ("send", "press", "inject", "repair", "power_cycle")
-STEP_KEYS = ("at_s",) + STEP_KINDS + ("hold_s",)
+STEP_KEYS = ("at_s",) + STEP_KINDS + ("hold_s",) + ARG_NAMES
 EXPECT_KINDS = ("event", "no_event", "max_pad_c", "min_pad_c", "heater_off_after_s", "state")
 # keys each kind takes besides its own (event/no_event also take match fields)
 EXPECT_EXTRA = {
@@ -133,9 +134,20 @@ def _step(i, s, duration):
                                 % (where, at, step["hold_s"], PRESS_SETTLE_S, duration))
     elif kind in ("inject", "repair"):
         string(where, kind, v, FAULT_KINDS, "fault")
+        args = {k: s[k] for k in ARG_NAMES if k in s}
+        if kind == "repair" and set(args) - {"sensor"}:
+            raise ScenarioError("%s`repair` takes only `sensor`" % where)
+        err = validate_args(v, args)
+        if err:
+            raise ScenarioError(where + err)
+        step["args"] = args
     elif kind == "power_cycle":
         if v is not True:
             raise ScenarioError("%s`power_cycle` must be true, not %s" % (where, show(v)))
+    if kind not in ("inject", "repair"):
+        for k in ARG_NAMES:
+            if k in s:
+                raise ScenarioError("%s`%s` goes only with `inject` or `repair`" % (where, k))
     return step
 
 
