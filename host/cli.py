@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 
+from hal_sim.campaign import cli as campaign_cli
 from host import errors
 from host.errors import CliError, UsageError
 
@@ -124,6 +125,7 @@ def build_parser():
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--plot", metavar="F.png")
     p.add_argument("--csv", metavar="F")
+    campaign_cli.add_parser(add)
     return parser
 
 
@@ -352,6 +354,7 @@ COMMANDS = {
     "status": cmd_status, "info": cmd_info, "heat": cmd_heat, "massage": cmd_massage,
     "stop": cmd_stop, "clear": cmd_clear, "faults": cmd_faults, "ports": cmd_ports,
     "watch": cmd_watch, "flash": cmd_flash, "sim": cmd_sim, "run": cmd_run,
+    "campaign": campaign_cli.command,
 }
 
 
