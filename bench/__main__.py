@@ -14,7 +14,7 @@ import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 
-from bench import cli, control, report, safety, speed, vm
+from bench import campaign, cli, control, report, safety, speed, vm
 from bench.common import LEVELS, ROOT
 
 
@@ -90,6 +90,12 @@ def main():
         cl = {"help_s": None, "status_roundtrip_ms": {"sim": None, "socket": None},
               "notes": {"all": "not measured: bench error"}}
 
+    try:
+        camp = campaign.run()
+    except Exception:  # noqa: BLE001
+        errors["campaign"] = traceback.format_exc(limit=3)
+        camp = {"sessions_per_s": {"1": None, "2": None}, "scaling_efficiency": None}
+
     empty = {"warmup_ratio": None, "overshoot_c": None, "band_c": None, "faults": []}
 
     def got(key):
@@ -155,6 +161,7 @@ def main():
         "micropython": mp,
         "cli": {"help_s": cl.get("help_s"), "status_roundtrip_ms": cl["status_roundtrip_ms"],
                 "notes": cl.get("notes", {})},
+        "campaign": camp,
         "machine": machine(),
         "runtime_s": runtime,
         "errors": errors,
@@ -171,6 +178,7 @@ def main():
                 "simulator speed: " + speed.__doc__.strip().replace("\n", " "),
                 "micropython: " + vm.__doc__.strip().replace("\n", " "),
                 "cli: " + cli.__doc__.strip().replace("\n", " "),
+                "campaign: " + campaign.__doc__.strip().replace("\n", " "),
             ],
         },
     }

@@ -243,3 +243,47 @@ def _args(**kw):
                 report=None, replay=None)
     base.update(kw)
     return argparse.Namespace(**base)
+
+
+# -- docs/campaigns.md ---------------------------------------------------------------------
+
+DOC = (ROOT / "docs" / "campaigns.md").read_text()
+
+
+def test_doc_spec_examples_are_valid():
+    import re
+    import tomllib
+    blocks = re.findall(r"```toml\n(.*?)```", DOC, re.S)
+    assert blocks
+    for b in blocks:
+        validate_spec(tomllib.loads(b))
+
+
+def test_doc_rule_table_is_the_code_table():
+    import re
+    rows = dict(re.findall(r"^\| ([a-z_]+) \| ([a-z_ ]+) \|$", DOC, re.M))
+    rows.pop("fault")  # the header
+    assert rows == {kind: rules.describe(kind) for kind in rules.EXPECTED}
+
+
+def test_doc_options_are_the_cli_options(capsys):
+    from host.cli import main
+    with pytest.raises(SystemExit):
+        main(["campaign", "--help"])
+    help_text = capsys.readouterr().out
+    for opt in ("--sessions", "--seed", "--workers", "--scheduler", "--out", "--report",
+                "--replay"):
+        assert opt in help_text and opt in DOC
+
+
+def test_bench_results_campaign_shape():
+    res = ROOT / "bench" / "results.json"
+    data = json.loads(res.read_text()) if res.is_file() else {}
+    if "campaign" not in data:
+        pytest.skip("bench/results.json has no campaign figures yet (run `make bench`)")
+    c = data["campaign"]
+    if "campaign" in data.get("errors", {}):
+        return  # the bench recorded why it has no figures
+    assert set(c["sessions_per_s"]) == {"1", "2"}
+    assert all(v > 0 for v in c["sessions_per_s"].values()) and c["scaling_efficiency"] > 0
+    assert c["same_rows_on_1_and_2"] is True
