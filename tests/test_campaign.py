@@ -287,3 +287,13 @@ def test_bench_results_campaign_shape():
     assert set(c["sessions_per_s"]) == {"1", "2"}
     assert all(v > 0 for v in c["sessions_per_s"].values()) and c["scaling_efficiency"] > 0
     assert c["same_rows_on_1_and_2"] is True
+
+
+def test_cli_without_spec_or_campaign_dir_exits_2(tmp_path, capsys):
+    from host.cli import main
+    assert main(["campaign"]) == 2
+    assert "give a SPEC.toml" in capsys.readouterr().err
+    assert main(["campaign", "--replay", "5"]) == 2
+    assert "--replay needs --out" in capsys.readouterr().err
+    assert main(["campaign", "--replay", "5", "--out", str(tmp_path)]) == 2
+    assert "no campaign here" in capsys.readouterr().err

@@ -66,7 +66,8 @@ def run(args, stdout=None, stderr=None, as_json=False):
             return replay(args, stdout)
         return campaign(args, stdout, stderr, as_json)
     except SpecError as e:
-        print("cushion campaign: %s: %s" % (args.spec or args.out, e), file=stderr)
+        where = args.spec or args.out
+        print("cushion campaign: %s%s" % (where + ": " if where else "", e), file=stderr)
         return EXIT_USAGE
     except OSError as e:
         print("cushion campaign: %s: %s" % (e.filename or "output", e.strerror or e),
@@ -99,15 +100,14 @@ def campaign(args, stdout, stderr, as_json):
         print("cushion campaign: %s" % e, file=stderr)
         return EXIT_NO_CLUSTER
     rows = [results.rows[s] for s in seeds if s in results.rows]
-    where = args.scheduler or "a local cluster of %d worker(s)" % fig["workers"]
-    run_line = None
     if fig["ran"]:
-        run_line = ("This run: %d session(s) on %s in %.1f s (%.2f sessions/s), %d already "
-                    "done." % (fig["ran"], where, fig["wall_s"], fig["sessions_per_s"],
-                               fig["skipped"]))
+        results.log_run({"ran": fig["ran"], "skipped": fig["skipped"], "workers": fig["workers"],
+                         "scheduler": args.scheduler, "wall_s": round(fig["wall_s"], 2),
+                         "sessions_per_s": round(fig["sessions_per_s"], 3),
+                         "cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 1)})
     md_path = args.report or os.path.join(out_dir, "report.md")
     if rows:
-        report.write_report(rows, spec, md_path, out_dir, run_line)
+        report.write_report(rows, spec, md_path, out_dir, results.runs())
     s = report.summary(rows) if rows else {"sessions": 0, "violations": 0}
     lost = fig["lost"]
     if as_json:

@@ -6,10 +6,11 @@ Counts (sessions, violations, false trips, missed faults, unsafe sessions), per 
 the detection-time percentiles, the highest pad and the rules that caught it, the exact
 binomial upper bounds (stats.upper_bound), and the worst sessions with the command that
 replays each. The plots are drawn on Agg Figures (no pyplot state): the highest pad per
-fault kind, and the detection times per fault kind. Nothing in the page depends on the
-machine or the clock, so the same rows give the same page.
+fault kind, and the detection times per fault kind. Apart from the list of runs (wall
+times), the page depends on the rows alone.
 """
 
+import math
 import os
 from collections import Counter
 
@@ -75,7 +76,7 @@ def worst(rows, n=WORST):
     return sorted(rows, key=key, reverse=True)[:n]
 
 
-def markdown(rows, spec, images, replay_out, run=None):
+def markdown(rows, spec, images, replay_out, runs=None):
     s = summary(rows)
     kinds = by_kind(rows)
     md = ["# Campaign report: %s" % spec["name"], ""]
@@ -86,8 +87,14 @@ def markdown(rows, spec, images, replay_out, run=None):
            "which protection must catch which fault are in docs/campaigns.md."
            % (spec_hash(spec), spec["seed"], s["sessions"], min(r["seed"] for r in rows),
               max(r["seed"] for r in rows)), ""]
-    if run:
-        md += [run, ""]
+    for i, r in enumerate(runs or ()):
+        where = r["scheduler"] or "a local cluster of %d worker(s)" % r["workers"]
+        md.append("- run %d: %d session(s) on %s in %.1f s, %.2f sessions/s (%s CPUs here, "
+                  "load average %s at the end); %d already done." % (
+                      i + 1, r["ran"], where, r["wall_s"], r["sessions_per_s"], r.get("cpus"),
+                      r.get("load_avg_1m"), r["skipped"]))
+    if runs:
+        md.append("")
     md += ["## Counts", "",
            "| sessions | fault-free | ok | violations | false trips | missed faults "
            "| unsafe (pad > %.0f C or heat after the latch) | errors |" % rules.PAD_LIMIT_C,
@@ -144,15 +151,22 @@ def plot_pads(rows, path):
     nrows = (len(names) + cols - 1) // cols
     fig = Figure(figsize=(12, 2.2 * nrows + 0.6))
     FigureCanvasAgg(fig)
+    every = [r["max_pad_c"] for r in rows if r["verdict"] != "error"]
+    lo = math.floor(min(every, default=20.0)) - 1
+    hi = max(math.ceil(max(every, default=50.0)) + 1, rules.PAD_LIMIT_C + 2)
+    bins = [lo + 0.5 * i for i in range(int((hi - lo) * 2) + 1)]  # the same 0.5 C bins in all
     for i, kind in enumerate(names):
         ax = fig.add_subplot(nrows, cols, i + 1)
         pads = [r["max_pad_c"] for r in rows if _kind(r) == kind and r["verdict"] != "error"]
-        ax.hist(pads, bins=20, color="#4a78b5")
+        ax.hist(pads, bins=bins, color="#4a78b5")
+        ax.set_xlim(lo, hi)
         ax.axvline(rules.PAD_LIMIT_C, color="#c0392b", lw=1)
         ax.set_title("%s (%d)" % (kind, len(pads)), fontsize=9)
         ax.tick_params(labelsize=7)
     fig.suptitle("Highest true pad temperature per session, by fault kind (red: %.0f C)"
                  % rules.PAD_LIMIT_C)
+    fig.supxlabel("highest sim.pad_c in the session (C)", fontsize=9)
+    fig.supylabel("sessions", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=80)
 
@@ -173,7 +187,7 @@ def plot_detection(rows, path):
     fig.savefig(path, dpi=80)
 
 
-def write_report(rows, spec, md_path, replay_out, run=None):
+def write_report(rows, spec, md_path, replay_out, runs=None):
     """Write the page and its two PNGs (named after it, beside it); returns their paths."""
     rows = sorted(rows, key=lambda r: r["seed"])
     base = os.path.splitext(md_path)[0]
@@ -181,7 +195,7 @@ def write_report(rows, spec, md_path, replay_out, run=None):
     os.makedirs(os.path.dirname(md_path) or ".", exist_ok=True)
     plot_pads(rows, pngs[0])
     plot_detection(rows, pngs[1])
-    text = markdown(rows, spec, [os.path.basename(p) for p in pngs], replay_out, run)
+    text = markdown(rows, spec, [os.path.basename(p) for p in pngs], replay_out, runs)
     with open(md_path, "w") as f:
         f.write(text)
     return (md_path,) + pngs

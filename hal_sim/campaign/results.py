@@ -3,6 +3,7 @@
     OUT/campaign.json    {"spec_hash": ..., "spec": {...}}: written once, checked on rerun
     OUT/results.jsonl    one row per finished session, keyed by "seed", appended and flushed
                          as results arrive
+    OUT/runs.jsonl       one line per run that ran sessions: how many, where, how long
 
 A rerun with the same spec and OUT skips the seeds already in the file (an interrupted
 campaign resumes); a different spec is refused rather than mixed in. Rows are deduplicated
@@ -17,6 +18,7 @@ from hal_sim.campaign.spec import SpecError, spec_hash
 
 META = "campaign.json"
 ROWS = "results.jsonl"
+RUNS = "runs.jsonl"
 
 
 class ResultsDir:
@@ -24,6 +26,7 @@ class ResultsDir:
         self.path = path
         self.meta_path = os.path.join(path, META)
         self.rows_path = os.path.join(path, ROWS)
+        self.runs_path = os.path.join(path, RUNS)
         self.rows = {}  # seed -> row
         self._file = None
 
@@ -93,6 +96,17 @@ class ResultsDir:
         self._file.flush()
         self.rows[row["seed"]] = row
         return True
+
+    def log_run(self, figures):
+        with open(self.runs_path, "a") as f:
+            f.write(json.dumps(figures, sort_keys=True) + "\n")
+
+    def runs(self):
+        try:
+            with open(self.runs_path) as f:
+                return [json.loads(x) for x in f if x.strip()]
+        except (OSError, ValueError):
+            return []
 
     def close(self):
         if self._file is not None:

@@ -68,9 +68,12 @@ def _client(workers, scheduler):
         except (OSError, TimeoutError) as e:
             raise CampaignError("cannot reach the Dask scheduler at %s: %s" % (scheduler, e))
     n = workers or os.cpu_count() or 1
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None,
-                           silence_logs=logging.ERROR)
+    try:
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None,
+                               silence_logs=logging.ERROR)
+    except Exception as e:  # noqa: BLE001 - Dask raises RuntimeError, OSError, ...
+        raise CampaignError("cannot start a local Dask cluster: %s" % e)
     return Client(cluster), cluster
 
 
@@ -87,7 +90,7 @@ def run_missing(spec, seeds, results, workers=None, scheduler=None, stream=None)
     progress = Progress(len(todo), stream)
     prefix = "cushion-session-%s-" % spec_hash(spec)
     try:
-        n_workers = len(client.scheduler_info().get("workers", {})) or (workers or 1)
+        n_workers = len(client.nthreads()) or (workers or 1)
         figures["workers"] = n_workers
         t0 = time.perf_counter()
         pending = iter(todo)
@@ -97,7 +100,7 @@ def run_missing(spec, seeds, results, workers=None, scheduler=None, stream=None)
             ac.add(client.submit(run_seed, spec, seed, key=prefix + str(seed), pure=False,
                                  retries=RETRIES))
 
-        for seed in islice(pending, PER_WORKER * n_workers):
+        for seed in islice(pending, PER_WORKER * max(sum(client.nthreads().values()), 1)):
             submit(seed)
         for fut in ac:
             try:
