@@ -167,7 +167,8 @@ def test_a_session_is_drawn_from_its_seed_alone():
 
 def test_corners_and_explicit_ranges():
     spec = validate_spec({"pads": {"corner_weight": 1.0, "corners": ["hot_corner"]}})
-    assert session.draw(spec, 5)[1] == envelope.corner("hot_corner")
+    plan, cond = session.draw(spec, 5)
+    assert cond == envelope.corner("hot_corner") and plan["corner"] == "hot_corner"
     spec = validate_spec({"pads": {"ranges": {"ambient_c": [39.0, 40.0],
                                               "sensor_tau_s": [14.0, 15.0]}}})
     for seed in range(20):

@@ -40,11 +40,13 @@ def _value(rng, v):
 
 
 def _conditions(rng, pads):
+    """(conditions, the corner's name or "envelope" for a drawn pad)."""
     if pads["corners"] and rng.random() < pads["corner_weight"]:
-        return envelope.corner(rng.choice(pads["corners"]))
+        name = rng.choice(pads["corners"])
+        return envelope.corner(name), name
     cond = envelope.draw(rng)
     if not pads["ranges"]:
-        return cond
+        return cond, "envelope"
     pad = copy.deepcopy(cond.pad)
     room = {}
     for name, (lo, hi) in pads["ranges"].items():
@@ -54,13 +56,13 @@ def _conditions(rng, pads):
             setattr(pad, name, [rng.uniform(lo, hi) for _ in getattr(pad, name)])
         else:
             setattr(pad, name, rng.uniform(lo, hi))
-    return dataclasses.replace(cond, pad=pad, **room)
+    return dataclasses.replace(cond, pad=pad, **room), "envelope"
 
 
 def draw(spec, seed):
     """The session of `seed`: (plan, conditions). The plan is JSON-safe and goes in the row."""
     rng = random.Random(seed)
-    cond = _conditions(rng, spec["pads"])
+    cond, where = _conditions(rng, spec["pads"])
     s, f, fu = spec["session"], spec["faults"], spec["followup"]
     level = rng.choice(s["levels"])
     kind = None if rng.random() < f["fault_free"] else rng.choice(f["kinds"])
@@ -75,8 +77,8 @@ def draw(spec, seed):
                 "reset" if u < fu["power_cycle"] + fu["reset"] else None)
     followup_s = _tick_s(inject_s + rng.uniform(*fu["after_s"])) if followup else None
     plan = {
-        "seed": seed, "corner": cond.name,
-        "pad": {k: getattr(cond.pad, k) for k in _pad_fields(spec)},
+        "seed": seed, "corner": where,
+        "pad": {k: getattr(cond.pad, k) for k in _pad_fields(spec) if hasattr(cond.pad, k)},
         "ambient_c": cond.ambient_c, "supply_v": cond.supply_v,
         "level": level, "massage": massage, "intensity": intensity,
         "fault": kind, "args": args, "inject_s": inject_s,
@@ -149,6 +151,8 @@ def _follow_up(w, plan):
     sim = w.sim
     if plan["followup"] == "power_cycle":
         sim.power_cycle()
+    elif callable(getattr(sim, "reset", None)):
+        sim.reset()
     else:
         sim.board.reset_requested = True  # what machine.reset() does on the virtual board
         w.step()
