@@ -298,3 +298,16 @@ def test_cli_without_spec_or_campaign_dir_exits_2(tmp_path, capsys):
     assert "--replay needs --out" in capsys.readouterr().err
     assert main(["campaign", "--replay", "5", "--out", str(tmp_path)]) == 2
     assert "no campaign here" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("what", ["power_cycle", "reset"])
+def test_a_follow_up_happens_once_and_the_user_reheats(what):
+    spec = validate_spec({"session": {"levels": ["high"], "run_on_s": 60.0, "settle_s": 5.0},
+                          "faults": {"fault_free": 1.0, "inject_s": [10.0, 10.0]},
+                          "followup": {what: 1.0, "after_s": [5.0, 5.0]}})
+    row, sim = session.run_session(spec, 77, record=True)
+    assert row["followup"] == what and row["followup_s"] == 15.0
+    assert len(sim.resets) == 1 and 15.0 <= sim.resets[0][0] <= 15.05 + 1e-9  # one reboot
+    later = [r["heater_duty"] for r in sim.trace if r["t_ms"] > 16000]
+    assert max(later) > 0.5  # heating again after the reboot, on the user's `heat high`
+    assert row["verdict"] == "ok" and row["end_s"] == 70.0  # fault-free: watched run_on_s

@@ -175,15 +175,16 @@ def run_session(spec, seed, record=False):
     end_ms = w.inject_ms + round(spec["session"]["run_on_s"] * 1000)
     settle_ms = round(spec["session"]["settle_s"] * 1000)
     follow_ms = None if plan["followup"] is None else round(plan["followup_s"] * 1000)
+    followed = follow_ms is None
     while sim.now_ms < end_ms:
-        if follow_ms is not None and sim.now_ms >= follow_ms:
+        if not followed and sim.now_ms >= follow_ms:
             _follow_up(w, plan)
             if spec["followup"]["reheat"]:
                 _send(sim, heat)
-            follow_ms = -1
+            followed = True
         w.step()
-        if w.first is not None and (follow_ms is None or follow_ms < 0):
-            if sim.now_ms >= max(w.first[0], w.inject_ms) + settle_ms:
+        if w.first is not None and followed:
+            if sim.now_ms >= max(w.first[0], follow_ms or 0) + settle_ms:
                 break
     out = {
         "max_pad_c": w.max_pad_c,
