@@ -12,6 +12,7 @@ times), the page depends on the rows alone.
 
 import math
 import os
+import re
 from collections import Counter
 
 import hal_sim.plot  # noqa: F401 - selects the Agg backend before any figure is made
@@ -31,6 +32,12 @@ def _kind(row):
 
 def _f(v, fmt="%.2f"):
     return "-" if v is None else fmt % v
+
+
+def _reason(why):
+    """A reason without its figures, to count alike reasons together: "heater powered
+    12.05 s after the latch" -> "heater powered N s after the latch"."""
+    return re.sub(r"\d+\.\d+", "N", why.split(" (")[0])
 
 
 def summary(rows):
@@ -64,7 +71,7 @@ def by_kind(rows):
             "detect_max_s": max(det) if det else None,
             "max_pad_c": max(r["max_pad_c"] for r in rs),
             "caught_by": Counter(r["rule"] for r in rs if r["rule"] is not None),
-            "reasons": Counter(why.split(" (")[0] for r in rs for why in r["reasons"]
+            "reasons": Counter(_reason(why) for r in rs for why in r["reasons"]
                                if r["verdict"] != "ok"),
         }
     return out
@@ -129,6 +136,15 @@ def markdown(rows, spec, images, replay_out, runs=None):
         if k["reasons"]:
             md.append("- **%s**: %s" % (kind, "; ".join(
                 "%s (%d)" % (why, c) for why, c in k["reasons"].most_common())))
+    md += ["", "By follow-up (what happened after the fault):", "",
+           "| follow-up | sessions | violations | unsafe | highest pad (C) |",
+           "|---|---|---|---|---|"]
+    for fu in (None, "power_cycle", "reset"):
+        rs = [r for r in rows if r.get("followup") == fu and r["verdict"] != "error"]
+        if rs:
+            md.append("| %s | %d | %d | %d | %.2f |" % (
+                fu or "none", len(rs), sum(r["verdict"] != "ok" for r in rs),
+                sum(bool(r["unsafe"]) for r in rs), max(r["max_pad_c"] for r in rs)))
     md += ["", "## Worst sessions", "",
            "| seed | fault | level | massage | follow-up | corner | highest pad (C) | rule | "
            "verdict | replay |", "|---|---|---|---|---|---|---|---|---|---|"]

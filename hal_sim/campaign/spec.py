@@ -118,6 +118,7 @@ def load_spec(path):
 
 
 def validate_spec(data):
+    """Check a parsed spec (a dict as tomllib gives it); returns the normalised copy."""
     _table("", data, TOP_KEYS)
     spec = {"name": data.get("name", "campaign"), "description": data.get("description", "")}
     for k in ("name", "description"):
@@ -132,7 +133,7 @@ def validate_spec(data):
         sections[name] = dict(DEFAULTS[name], **given)
     spec["pads"] = _pads(sections["pads"])
     spec["session"] = _session(sections["session"])
-    spec["faults"] = _faults(sections["faults"], spec["session"])
+    spec["faults"] = _faults(sections["faults"])
     spec["followup"] = _followup(sections["followup"])
     fu = spec["followup"]
     if fu["power_cycle"] + fu["reset"] > 0 and fu["after_s"][1] >= spec["session"]["run_on_s"]:
@@ -170,7 +171,7 @@ def _session(s):
     return out
 
 
-def _faults(f, session):
+def _faults(f):
     out = {"kinds": _choices("faults.kinds", f["kinds"], FAULT_KINDS),
            "fault_free": _number("faults.fault_free", f["fault_free"], 0.0, 1.0),
            "inject_s": _range("faults.inject_s", f["inject_s"], 0.0, MAX_SESSION_S)}
