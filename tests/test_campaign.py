@@ -311,3 +311,25 @@ def test_a_follow_up_happens_once_and_the_user_reheats(what):
     later = [r["heater_duty"] for r in sim.trace if r["t_ms"] > 16000]
     assert max(later) > 0.5  # heating again after the reboot, on the user's `heat high`
     assert row["verdict"] == "ok" and row["end_s"] == 70.0  # fault-free: watched run_on_s
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise():
+    import io
+
+    from hal_sim.campaign.runner import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    for stream, bar in ((Tty(), True), (io.StringIO(), False)):
+        p = Progress(20, stream)
+        for i in range(20):
+            p.update({"verdict": "ok" if i % 5 else "missed"})
+        p.close()
+        text = stream.getvalue()
+        assert (p.bar is not None) == bar
+        if bar:
+            assert "20/20" in text and "not_ok=4" in text
+        else:
+            assert text.count("\n") == 10 and "campaign: 20/20 sessions, 4 not ok" in text

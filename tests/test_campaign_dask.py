@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 
 import pytest
 
@@ -74,8 +75,8 @@ def test_local_cluster_two_workers_then_one_worker_gives_the_same_rows(spec_file
 
 
 def test_resume_runs_only_the_missing_sessions(spec_file, tmp_path):
-    spec = validate_spec(json.loads(json.dumps(__import__("tomllib").loads(SPEC_TOML))))
-    spec["sessions"] = None
+    spec = validate_spec(tomllib.loads(SPEC_TOML))
+    spec["sessions"] = None  # as the command stores it: the count is not part of the identity
     out = tmp_path / "out"
     seeds = session_seeds(5, 12)
     r = ResultsDir(str(out))
