@@ -155,11 +155,12 @@ def _pads(p):
 
 
 def _range_fields():
-    """Fields a spec may give a range for: the envelope's, plus any numeric PadParams field."""
+    """Fields a spec may give a range for: the room, the supply and any numeric PadParams
+    field (a per-sensor list gets each element drawn)."""
     pad = PadParams()
-    names = [k for k, v in vars(pad).items()
-             if _num(v) or (isinstance(v, list) and all(_num(x) for x in v))]
-    return list(dict.fromkeys(list(envelope.RANGES) + names))
+    return ["ambient_c", "supply_v"] + [
+        k for k, v in vars(pad).items()
+        if _num(v) or (isinstance(v, list) and v and all(_num(x) for x in v))]
 
 
 def _session(s):
