@@ -333,3 +333,13 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise():
             assert "20/20" in text and "not_ok=4" in text
         else:
             assert text.count("\n") == 10 and "campaign: 20/20 sessions, 4 not ok" in text
+
+
+def test_doc_error_example_is_what_the_command_prints(tmp_path, monkeypatch, capsys):
+    import re
+    line = re.search(r"^(cushion campaign: spec\.toml: .*), \.\.\.$", DOC, re.M).group(1)
+    (tmp_path / "spec.toml").write_text('[faults]\nkinds = ["sensor_open", "typo_fault"]\n')
+    monkeypatch.chdir(tmp_path)
+    from host.cli import main
+    assert main(["campaign", "spec.toml"]) == 2
+    assert capsys.readouterr().err.startswith(line)
