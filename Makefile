@@ -29,8 +29,8 @@ PYTEST_WORKERS ?= 2
 PYTEST_ARGS    ?=
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-.PHONY: setup lint fix typecheck mpy test test-full test-slow test-emu demo bench flash _need-port \
-	clean distclean
+.PHONY: setup lint fix typecheck mpy test test-full test-slow test-emu demo bench campaign \
+	flash _need-port clean distclean
 
 setup: $(VENV_STAMP) $(NODE_STAMP) $(TYPINGS_STAMP) $(ESP32_STAMP)
 
@@ -91,6 +91,14 @@ demo: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+# The example campaign (docs/campaigns.md): 2,000 sessions on a local Dask cluster, one worker
+# per core; writes docs/campaign-report.md and its plots. A rerun resumes (finished sessions
+# are kept in CAMPAIGN_OUT); after a change to the spec, delete CAMPAIGN_OUT first.
+CAMPAIGN_OUT ?= build/campaign/example
+campaign: setup
+	$(BIN)/cushion campaign campaigns/example.toml --sessions 2000 --out $(CAMPAIGN_OUT) \
+		--report docs/campaign-report.md
 
 flash: _need-port setup mpy
 	$(BIN)/cushion --port $(PORT) flash

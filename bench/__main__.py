@@ -14,7 +14,7 @@ import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 
-from bench import cli, control, report, safety, speed, vm
+from bench import campaign, cli, control, report, safety, speed, vm
 from bench.common import LEVELS, ROOT
 
 
@@ -96,6 +96,12 @@ def main():
         errors["chip"] = traceback.format_exc(limit=3)
         ch = {}
 
+    try:
+        camp = campaign.run()
+    except Exception:  # noqa: BLE001
+        errors["campaign"] = traceback.format_exc(limit=3)
+        camp = {"sessions_per_s": {"1": None, "2": None}, "scaling_efficiency": None}
+
     empty = {"warmup_ratio": None, "overshoot_c": None, "band_c": None, "faults": []}
 
     def got(key):
@@ -162,6 +168,7 @@ def main():
         "cli": {"help_s": cl.get("help_s"), "status_roundtrip_ms": cl["status_roundtrip_ms"],
                 "notes": cl.get("notes", {})},
         "chip": ch,
+        "campaign": camp,
         "machine": machine(),
         "runtime_s": runtime,
         "errors": errors,
@@ -178,6 +185,7 @@ def main():
                 "simulator speed: " + speed.__doc__.strip().replace("\n", " "),
                 "micropython: " + vm.__doc__.strip().replace("\n", " "),
                 "cli: " + cli.__doc__.strip().replace("\n", " "),
+                "campaign: " + campaign.__doc__.strip().replace("\n", " "),
             ],
         },
     }

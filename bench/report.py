@@ -206,6 +206,9 @@ def write(res, runtime_s):
         md.append("| %s | %.4f | %.1f | %.3f | %.4f | %.6f | %.3f |" % (
             lv, g["Ku"], g["Tu_s"], g["amplitude_c"], g["Kp"], g["Ki"], g["Kd"]))
     md.append("")
+    if res.get("campaign", {}).get("scaling_efficiency") is not None:
+        from bench.campaign import markdown as campaign_markdown
+        md += campaign_markdown(res["campaign"])
     md.append("## How each figure is taken")
     md.append("")
     for line in res["extra"]["method"]:

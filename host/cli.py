@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 
+from hal_sim.campaign import cli as campaign_cli
 from host import errors
 from hal_emu.cli import add_chip_options
 from host.commands import COMMANDS
@@ -26,10 +27,11 @@ from cushion.schema import FAULT_KINDS, LEVEL_NAMES, LEVELS_C, MODE_NAMES
 DEFAULT_TIMEOUT = 2.0
 GLOBAL_OPTIONS = ("port", "json", "timeout")
 # The global options each command acts on; any other given is refused, not ignored.
-TAKES = {"ports": ("json",), "sim": (), "run": ("json",)}
+TAKES = {"ports": ("json",), "sim": (), "run": ("json",), "campaign": ()}
 WHY_NOT = {"ports": "it lists this computer's serial ports",
            "sim": "it serves a cushion of its own",
-           "run": "it runs the scenario on a simulator of its own"}
+           "run": "it runs the scenario on a simulator of its own",
+           "campaign": "it runs its sessions on simulators of its own"}
 # Signals that end a command the way Ctrl-C does (cleanup runs, exit 128+N).
 ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
@@ -154,6 +156,7 @@ def build_parser():
     p.add_argument("--plot", metavar="F.png", help="plot the run to F.png")
     p.add_argument("--csv", metavar="F.csv", help="write the run's trace to F.csv")
     add_chip_options(p)
+    campaign_cli.add_parser(add)
     return parser
 
 

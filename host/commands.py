@@ -166,8 +166,14 @@ def cmd_run(args, out):
     return run_file(args.scenario, out, csv_path=args.csv, plot_path=args.plot)
 
 
+def campaign_command(args, out):
+    from hal_sim.campaign import cli as campaign_cli
+    return campaign_cli.command(args, out)
+
+
 COMMANDS = {
     "status": cmd_status, "info": cmd_info, "heat": cmd_heat, "massage": cmd_massage,
     "stop": cmd_stop, "clear": cmd_clear, "faults": cmd_faults, "ports": cmd_ports,
     "watch": cmd_watch, "flash": cmd_flash, "sim": cmd_sim, "run": cmd_run,
+    "campaign": campaign_command,
 }
