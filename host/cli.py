@@ -124,6 +124,8 @@ def build_parser():
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--plot", metavar="F.png")
     p.add_argument("--csv", metavar="F")
+    from host import cliextra
+    cliextra.add_parsers(sub, common)
     return parser
 
 
@@ -363,7 +365,8 @@ def main(argv=None):
     args.timeout = getattr(args, "timeout", DEFAULT_TIMEOUT)
     out = Output(args.json)
     try:
-        return COMMANDS[args.command](args, out)
+        from host.cliextra import COMMANDS as EXTRA
+        return {**COMMANDS, **EXTRA}[args.command](args, out)
     except CliError as exc:
         if args.json:
             try:
