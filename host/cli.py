@@ -112,6 +112,9 @@ def build_parser():
     p.add_argument("--listen", metavar="HOST:PORT", type=_listen_arg,
                    help="TCP address to serve socket:// on (port 0 picks a free one)")
     p.add_argument("--pty", action="store_true", help="serve on a pseudo-terminal too")
+    p.add_argument("--control", metavar="HOST:PORT", type=_listen_arg,
+                   default=("127.0.0.1", 0), help="address of the control channel "
+                   "(docs/protocol.md; default a free port on 127.0.0.1)")
     p.add_argument("--speed", type=_speed_arg, default=1.0, metavar="X",
                    help="run X times faster than real time (default 1)")
     p.add_argument("--ambient", type=_ambient_arg, default=22.0, metavar="C",
@@ -331,7 +334,8 @@ def cmd_sim(args, out):
     from host.simserver import serve
     try:
         return serve(listen=args.listen, pty=args.pty, speed=args.speed,
-                     ambient_c=args.ambient, faults=args.fault, seed=args.seed, out=out.stream)
+                     ambient_c=args.ambient, faults=args.fault, seed=args.seed, out=out.stream,
+                     control=args.control)
     except OSError as exc:
         raise UsageError(f"cannot serve the simulated cushion: {exc}")
 
