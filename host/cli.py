@@ -78,6 +78,8 @@ def build_parser():
     common.add_argument("--timeout", metavar="S", type=_positive_float,
                         default=argparse.SUPPRESS,
                         help="seconds to wait for each reply (default 2)")
+    from host import cliextra
+    cliextra.add_global_options(common)
 
     parser = argparse.ArgumentParser(
         prog="cushion", parents=[common],
@@ -127,7 +129,6 @@ def build_parser():
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--plot", metavar="F.png")
     p.add_argument("--csv", metavar="F")
-    from host import cliextra
     cliextra.add_parsers(sub, common)
     return parser
 
@@ -362,15 +363,21 @@ COMMANDS = {
 
 
 def main(argv=None):
+    from host import cliextra
+    argv = cliextra.prepare_argv(sys.argv[1:] if argv is None else argv,
+                                 {**COMMANDS, **cliextra.COMMANDS})
+    if "--version" in argv:
+        return cliextra.version(argv)
     parser = build_parser()
     args = parser.parse_args(argv)          # usage errors: argparse prints them, exits 2
+    if cliextra.setup(args) is not None:
+        return errors.EXIT_USAGE
     args.port = getattr(args, "port", None)
     args.json = getattr(args, "json", False)
     args.timeout = getattr(args, "timeout", DEFAULT_TIMEOUT)
     out = Output(args.json)
     try:
-        from host.cliextra import COMMANDS as EXTRA
-        return {**COMMANDS, **EXTRA}[args.command](args, out)
+        return {**COMMANDS, **cliextra.COMMANDS}[args.command](args, out)
     except CliError as exc:
         if args.json:
             try:
