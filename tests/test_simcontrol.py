@@ -23,7 +23,9 @@ def section(title):
 
 def examples():
     block = section("## Simulator control channel").split("```text\n", 1)[1].split("```")[0]
-    return [tuple(part.strip() for part in ln.split(" -> ", 1)) for ln in block.splitlines()]
+    lines = block.splitlines()
+    assert all(ln[:2] == ("> " if i % 2 == 0 else "< ") for i, ln in enumerate(lines))
+    return [(req[2:], rep[2:]) for req, rep in zip(lines[::2], lines[1::2])]
 
 
 @pytest.fixture
