@@ -19,11 +19,13 @@ def _lazy(module, name):
 
 COMMANDS = {
     "sim-control": _lazy("host.simcontrol", "cmd_sim_control"),
+    "console": _lazy("host.console", "cmd_console"),
 }
 
 
 def add_parsers(sub, common):
-    from host import simcontrol
+    from host import console, simcontrol
+    console.add_parser(sub, common)
     simcontrol.add_parser(sub, common)
 
 
