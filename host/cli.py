@@ -342,6 +342,9 @@ def cmd_sim(args, out):
 
 
 def cmd_run(args, out):
+    if args.port:                      # a served sim's control channel, or a board
+        from host.portrun import cmd_run_port
+        return cmd_run_port(args, out)
     try:
         from hal_sim.scenario import main as run_main
     except ImportError as exc:
