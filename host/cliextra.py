@@ -20,12 +20,15 @@ def _lazy(module, name):
 COMMANDS = {
     "sim-control": _lazy("host.simcontrol", "cmd_sim_control"),
     "console": _lazy("host.console", "cmd_console"),
+    "dashboard": _lazy("host.dashboard.server", "cmd_dashboard"),
 }
 
 
 def add_parsers(sub, common):
     from host import console, simcontrol
+    from host.dashboard import server as dashboard
     console.add_parser(sub, common)
+    dashboard.add_parser(sub, common)
     simcontrol.add_parser(sub, common)
 
 
