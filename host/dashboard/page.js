@@ -4,13 +4,13 @@ const token = new URLSearchParams(location.search).get("token") || "";
 const ws = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`);
 const $ = (id) => document.getElementById(id);
 const samples = [];
-const KEEP = 240;
+const KEEP = 1200;            // 5 minutes at the 250 ms telemetry period
 const SERIES = [
   { key: "temp_c", label: "pad sensor A (C)", color: "#d84315", axis: "c" },
   { key: "temp2_c", label: "pad sensor B (C)", color: "#6a1b9a", axis: "c" },
   { key: "setpoint_c", label: "set-point (C)", color: "#2e7d32", axis: "c", dash: [6, 4] },
   { key: "heater_pct", label: "heater (%)", color: "#f9a825", axis: "p" },
-  { key: "motor_pct", label: "motor (%)", color: "#1565c0", axis: "p" },
+  { key: "motor_pct", label: "motor (%)", color: "rgba(21,101,192,0.35)", axis: "p", width: 1 },
 ];
 
 function send(obj) { ws.send(JSON.stringify(obj)); }
@@ -78,7 +78,7 @@ function draw() {
   g.beginPath(); g.moveTo(L, y(50, "c")); g.lineTo(W - R, y(50, "c")); g.stroke();
   let lx = L;
   for (const s of SERIES) {
-    g.strokeStyle = s.color; g.setLineDash(s.dash || []); g.lineWidth = 2;
+    g.strokeStyle = s.color; g.setLineDash(s.dash || []); g.lineWidth = s.width || 2;
     g.beginPath();
     samples.forEach((row, i) => {
       const v = row[s.key];

@@ -3,7 +3,7 @@
 One asyncio server (the `websockets` library) answers three paths, each only with the token
 and with our own Host (and Origin, when there is one; guard.py):
     /?token=T            the page (page.html)
-    /page.js?token=T     its script
+    /page.js, /page.css  its script and style (?token=T as well)
     /ws?token=T          the WebSocket: events out (telemetry, faults...), commands in
 The device itself is handled by a thread (device.py).
 """
@@ -24,7 +24,8 @@ from host.dashboard.guard import Guard, command_line, is_loopback, new_token
 HERE = Path(__file__).resolve().parent
 MAX_MESSAGE = 1024
 FILES = {"/": ("page.html", "text/html; charset=utf-8"),
-         "/page.js": ("page.js", "text/javascript; charset=utf-8")}
+         "/page.js": ("page.js", "text/javascript; charset=utf-8"),
+         "/page.css": ("page.css", "text/css; charset=utf-8")}
 
 
 def _response(status, reason, body, ctype="text/plain; charset=utf-8"):
