@@ -10,10 +10,16 @@ When a queue is full:
 
 import collections
 import errno
+import fcntl
 import os
+import socket
+import struct
+import termios
 
 SOCKET_QUEUE_BYTES = 256 * 1024
 PTY_QUEUE_BYTES = 64 * 1024
+KERNEL_SOCKET_BYTES = 64 * 1024
+KERNEL_BYTES = 3072          # below the pty's 4 KiB line-discipline buffer
 MAX_INPUT_LINE = 1024        # a longer run without a newline is passed on as it is
 
 
@@ -115,6 +121,9 @@ class SocketPeer(Peer):
     def __init__(self, conn, name):
         super().__init__(name)
         conn.setblocking(False)
+        # A fixed kernel buffer (no autotuning up to megabytes), so that a client that stops
+        # reading fills its queue, and is dropped, within seconds.
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, KERNEL_SOCKET_BYTES)
         self.conn = conn
 
     def fileno(self):
@@ -128,17 +137,43 @@ class SocketPeer(Peer):
 
 
 class PtyPeer(Peer):
+    """The pty.  Only whole lines are put into the kernel's buffer, and only as long as they
+    fit below KERNEL_BYTES unread (FIONREAD on our own slave fd): a reader that flushes its
+    input (pyserial's reset_input_buffer) then throws away whole lines, never the start of
+    one whose end we would write later.  The server calls flush() every tick."""
+
     queue_limit = PTY_QUEUE_BYTES
 
-    def __init__(self, master, name):
+    def __init__(self, master, slave, name):
         super().__init__(name)
         self.master = master
+        self.slave = slave
 
     def fileno(self):
         return self.master
 
+    def _unread(self):
+        try:
+            return struct.unpack("i", fcntl.ioctl(self.slave, termios.FIONREAD, b"\0" * 4))[0]
+        except OSError:
+            return 0
+
+    def flush(self):
+        if self.queue and not self.head_sent:
+            unread = self._unread()
+            if unread and unread + len(self.queue[0]) > KERNEL_BYTES:
+                return True                   # the reader is behind: wait for it
+        return super().flush()
+
     def _write(self, view):
+        room = KERNEL_BYTES - self._unread()
+        if room < len(view) and self.head_sent == 0 and room < KERNEL_BYTES:
+            raise BlockingIOError()
         return os.write(self.master, view)    # may take only part: the rest waits its turn
+
+    @property
+    def wants_write(self):
+        return False                          # flushed every tick instead of on EVENT_WRITE
 
     def overflow(self):
         return self._drop_oldest_whole()

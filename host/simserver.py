@@ -16,6 +16,7 @@ pty details (REFERENCE "Serial ports from the host"):
 """
 
 import errno
+import ipaddress
 import os
 import selectors
 import signal
@@ -46,6 +47,13 @@ def parse_listen(text):
     if not 0 <= port <= 65535:
         raise ValueError(f"port must be 0..65535 (got {port})")
     return host, port
+
+
+def _is_loopback(host):
+    try:
+        return host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _listen(host, port):
@@ -102,7 +110,7 @@ class SimServer:
         master, self.slave = os.openpty()
         tty.setraw(self.slave)                 # at once: no echo, no \n -> \r\n
         os.set_blocking(master, False)
-        self.pty_peer = PtyPeer(master, os.ttyname(self.slave))
+        self.pty_peer = PtyPeer(master, self.slave, os.ttyname(self.slave))
         self._add_peer(self.pty_peer)
         self.urls.append(self.pty_peer.name)
 
@@ -246,6 +254,8 @@ class SimServer:
         out = self.paced.advance()
         if out:
             self._firmware_output(out)
+        if self.pty_peer is not None and self.pty_peer.queue:
+            self.pty_peer.flush()
         wait = min(timeout, self.paced.seconds_to_next_tick())
         for key, mask in self.sel.select(timeout=wait):
             self._handle(key, mask)
@@ -289,6 +299,9 @@ def serve(listen=None, pty=False, speed=1.0, ambient_c=22.0, faults=(), seed=1, 
     """Build the simulated cushion, print its URLs, serve until SIGINT/SIGTERM.  Returns 0."""
     if listen is None and not pty:
         listen, pty = ("127.0.0.1", 0), True     # nothing asked: offer both
+    if control is not None and not _is_loopback(control[0]):
+        sys.stderr.write(f"cushion sim: WARNING: the control channel serves on {control[0]}, "
+                         "beyond loopback: anyone who reaches it can inject faults\n")
     paced = ServedSimulation(speed=speed, ambient_c=ambient_c, faults=faults, seed=seed)
     server = SimServer(paced, listen=listen, pty=pty, control=control, out=out)
     server.serve_forever()

@@ -59,8 +59,9 @@ def test_a_slow_pty_reader_loses_whole_lines_never_half_ones():
         try:
             ser.write(b"#5 telemetry on 100\n")
             time.sleep(3.0)                        # nobody reads: the queue overflows
-            ser.timeout = 1.0
+            ser.timeout = 5.0
             lines = [ser.readline() for _ in range(400)]
+            lines = [ln for ln in lines if ln]        # b"": a read that timed out, not a line
             assert all(ln.endswith(b"\n") for ln in lines)
             msgs = [json.loads(ln) for ln in lines]   # a spliced line would not parse
             assert sum(m.get("event") == "telemetry" for m in msgs) > 300
@@ -73,7 +74,10 @@ def test_a_slow_pty_reader_loses_whole_lines_never_half_ones():
 
 
 def test_a_client_that_never_reads_is_dropped_and_holds_nobody_up():
-    with served("--listen", "127.0.0.1:0", "--speed", "50") as (proc, urls, ctl):
+    # Before: the server's blocking sendall waited up to 1 s for the stuck client, and every
+    # other client's reply with it.  Now nobody waits for it at all (0.9 s leaves room for a
+    # loaded machine; replies normally take milliseconds).
+    with served("--listen", "127.0.0.1:0", "--speed", "20") as (proc, urls, ctl):
         host, port = urls[0][len("socket://"):].rsplit(":", 1)
         stuck = socket.socket()
         stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -82,7 +86,7 @@ def test_a_client_that_never_reads_is_dropped_and_holds_nobody_up():
         name = "%s:%s" % stuck.getsockname()[:2]
         other = Lines(open_raw(urls[0]))
         try:
-            worst, n, end = 0.0, 0, time.monotonic() + 20
+            worst, n, end = 0.0, 0, time.monotonic() + 40
             with ControlClient(ctl) as c:
                 while any(p["name"] == name for p in c.request("truth")["clients"]):
                     assert time.monotonic() < end, "the stuck client was never dropped"
@@ -91,7 +95,7 @@ def test_a_client_that_never_reads_is_dropped_and_holds_nobody_up():
                     assert other.reply(f"#{100 + n} status")["ok"] is True
                     worst = max(worst, time.monotonic() - t0)
                     time.sleep(0.05)
-            assert n >= 5 and worst < 0.5, f"a reply took {worst:.2f} s"
+            assert n >= 5 and worst < 0.9, f"a reply took {worst:.2f} s"
             assert other.reply("#99 status")["ok"] is True          # the others go on
         finally:
             stuck.close()

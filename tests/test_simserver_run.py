@@ -81,3 +81,11 @@ def test_a_bad_scenario_is_refused_before_connecting(tmp_path):
     bad = write(tmp_path, SEND_ONLY.replace('send = "stop"', 'sned = "stop"'))
     res = cushion("run", bad, "--port", "simctl://127.0.0.1:9")
     assert res.returncode == 2 and "steps[1]" in res.stderr
+
+
+def test_send_steps_on_sim_url_like_a_board(tmp_path):
+    res = cushion("run", write(tmp_path, SEND_ONLY), "--port", "sim://?speed=1")
+    assert res.returncode == 1                                   # no overheat: expect[1] fails
+    assert "PASS expect[0] state active at 1 s with heat=low" in res.stdout
+    res = cushion("run", write(tmp_path, FULL), "--port", "sim://")
+    assert res.returncode == 2 and "a board cannot do steps[1] press" in res.stderr
