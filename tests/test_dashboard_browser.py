@@ -39,7 +39,9 @@ def wait_for(pred, seconds=20.0, what="condition"):
 
 
 def test_dashboard_in_headless_chromium(tmp_path):
-    from playwright.sync_api import sync_playwright
+    sync_api = pytest.importorskip("playwright.sync_api", reason="`make setup` installs "
+                                   "playwright (pinned in pyproject.toml)")
+    sync_playwright = sync_api.sync_playwright
     with served("--listen", "127.0.0.1:0", "--pty", "--speed", "20") as (proc, urls, ctl), \
             running(urls[0]) as dash, sync_playwright() as pw:
         ctx = pw.chromium.launch_persistent_context(
