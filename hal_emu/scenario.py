@@ -15,10 +15,8 @@ from cushion.names import HEAT_STATE_NAMES, LEVEL_NAMES, MODE_NAMES
 
 def _scenario_api():
     """hal_sim's scenario loader and judge: one format and one verdict for both boards."""
-    from hal_sim.scenario.fields import ScenarioError
-    from hal_sim.scenario.judge import judge
-    from hal_sim.scenario.validate import load_scenario
-    return load_scenario, judge, ScenarioError
+    from hal_sim.scenario import ScenarioError, judge_expectation, load_scenario
+    return load_scenario, judge_expectation, ScenarioError
 
 
 class ChipScenarioResult:

@@ -13,9 +13,9 @@ import signal
 import sys
 import threading
 
-from hal_sim.campaign import cli as campaign_cli
-from host import errors
 from hal_emu.cli import add_chip_options
+from hal_sim.campaign import cli as campaign_cli
+from host import cliextra, errors
 from host.commands import COMMANDS
 from host.errors import CliError, Stopped, UsageError
 from host.formatting import Output
@@ -25,12 +25,12 @@ import hal_sim  # noqa: F401,I001  (cushion.* needs its `micropython` stand-in u
 from cushion.schema import FAULT_KINDS, LEVEL_NAMES, LEVELS_C, MODE_NAMES
 
 DEFAULT_TIMEOUT = 2.0
+ALL_COMMANDS = {**COMMANDS, **cliextra.COMMANDS}
 GLOBAL_OPTIONS = ("port", "json", "timeout")
 # The global options each command acts on; any other given is refused, not ignored.
-TAKES = {"ports": ("json",), "sim": (), "run": ("json",), "campaign": ()}
+TAKES = {"ports": ("json",), "sim": (), "campaign": ()}
 WHY_NOT = {"ports": "it lists this computer's serial ports",
            "sim": "it serves a cushion of its own",
-           "run": "it runs the scenario on a simulator of its own",
            "campaign": "it runs its sessions on simulators of its own"}
 # Signals that end a command the way Ctrl-C does (cleanup runs, exit 128+N).
 ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -90,6 +90,7 @@ def build_parser():
     common.add_argument("--timeout", metavar="S", type=_positive_float,
                         default=argparse.SUPPRESS,
                         help="seconds to wait for each reply (default 2)")
+    cliextra.add_global_options(common)
 
     parser = _Parser(
         prog="cushion", parents=[common],
@@ -138,6 +139,9 @@ def build_parser():
     p.add_argument("--listen", metavar="HOST:PORT", type=_checked(_parse_listen),
                    help="TCP address to serve socket:// on (port 0 picks a free one)")
     p.add_argument("--pty", action="store_true", help="serve on a pseudo-terminal too")
+    p.add_argument("--control", metavar="HOST:PORT", type=_checked(_parse_listen),
+                   default=("127.0.0.1", 0), help="address of the control channel "
+                   "(docs/protocol.md; default a free port on 127.0.0.1)")
     p.add_argument("--speed", type=_checked(parse_speed), default=1.0,
                    metavar="X", help="run X times faster than real time (default 1)")
     p.add_argument("--ambient", type=_checked(parse_ambient), default=None,
@@ -157,6 +161,7 @@ def build_parser():
     p.add_argument("--csv", metavar="F.csv", help="write the run's trace to F.csv")
     add_chip_options(p)
     campaign_cli.add_parser(add)
+    cliextra.add_parsers(sub, common)
     return parser
 
 
@@ -174,20 +179,24 @@ def _stop_on_signal(signum, frame):
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = cliextra.prepare_argv(sys.argv[1:] if argv is None else argv, ALL_COMMANDS)
+    if "--version" in argv:
+        return cliextra.version(argv)
     # --json is known before parsing, so that a usage error is JSON too
     out = Output("--json" in argv)
     old = {}
     try:
         args = build_parser().parse_args(argv)
         _refuse_ignored_options(args)
+        if cliextra.setup(args) is not None:
+            return errors.EXIT_USAGE
         args.port = getattr(args, "port", None)
         args.json = getattr(args, "json", False)
         args.timeout = getattr(args, "timeout", DEFAULT_TIMEOUT)
         out = Output(args.json)
         if threading.current_thread() is threading.main_thread():   # signal's own rule
             old = {s: signal.signal(s, _stop_on_signal) for s in ENDING_SIGNALS}
-        return COMMANDS[args.command](args, out)
+        return ALL_COMMANDS[args.command](args, out)
     except CliError as exc:
         if out.as_json:
             try:

@@ -13,6 +13,7 @@ import time
 
 import serial
 
+from host import trace
 from host.errors import DeviceRefused, Disconnected, NotACushion, ReplyTimeout
 from host.ports import open_serial
 
@@ -170,6 +171,7 @@ class CushionClient:
         return req_id
 
     def _write(self, data, what):
+        trace.sent(self.port, data)
         try:
             self.ser.write(data)
             self.ser.flush()
@@ -247,6 +249,7 @@ class CushionClient:
             if nl >= 0:
                 line = bytes(self._buf[:nl])
                 del self._buf[:nl + 1]
+                trace.received(self.port, line)
                 return line
             if len(self._buf) > MAX_LINE:
                 self.noise.append(f"<{len(self._buf)} bytes without a newline>")

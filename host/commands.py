@@ -13,7 +13,7 @@ import hal_sim  # noqa: F401,I001  (cushion.* needs its `micropython` stand-in u
 from cushion.limits import TELEMETRY_MAX_MS, TELEMETRY_MIN_MS
 
 
-def _connect(args):
+def connect(args):
     from host.client import CushionClient
     from host.ports import open_port_for
     return open_port_for(args.port, lambda url: CushionClient.connect(
@@ -21,7 +21,7 @@ def _connect(args):
 
 
 def _simple(args, out, line, formatter=format_generic, done=None):
-    client = _connect(args)
+    client = connect(args)
     try:
         reply = client.request(line)
     finally:
@@ -109,7 +109,7 @@ def cmd_watch(args, out):
         raise UsageError(f"--period must be {TELEMETRY_MIN_MS}..{TELEMETRY_MAX_MS} ms")
     check_csv_path(args.csv)              # before the watch: not after a 15-minute capture
     check_plot_path(args.plot)
-    client = _connect(args)
+    client = connect(args)
     try:
         watch(client, seconds=args.seconds, period_ms=args.period, csv_path=args.csv,
               plot_path=args.plot, json_lines=out.as_json, out=out.stream,
@@ -154,6 +154,9 @@ def cmd_sim(args, out):
 
 
 def cmd_run(args, out):
+    if args.port:                      # a served sim's control channel, or a board
+        from host.portrun import cmd_run_port
+        return cmd_run_port(args, out)
     from hal_emu.cli import dispatch as chip_dispatch
     code = chip_dispatch(args, out)
     if code is not None:

@@ -1,20 +1,22 @@
 """`cushion sim`: serve ONE simulated cushion on a TCP socket and/or a pty until a signal.
 
-Both front doors lead to the same board, like two programs opening the same tty: whatever any
-client writes reaches the firmware's serial input, and whatever the firmware writes goes to
-every client attached at that moment (replies carry the request id, so each client can tell
-its own).  Clients may come and go; the cushion keeps running at `speed` x real time.
+Both front doors lead to the same board, like two programs opening the same tty: whatever a
+client writes reaches the firmware's serial input, and the firmware's replies and events go
+to every client attached at that moment (replies carry the request id, so each client can tell
+its own).  Telemetry is the exception: each client has its own subscription and period
+(host/simfanout.py), so one client's `telemetry off` never ends another's stream.  Each client
+has its own bounded queue (host/simpeers.py): a client that stops reading never holds the
+others up.  A third socket carries the control channel (host/simcontrol.py).
 
 pty details (REFERENCE "Serial ports from the host"):
  - the slave is set raw at once, or the line discipline would echo our input back and turn
    `\\n` into `\\r\\n`;
  - we keep a slave fd open ourselves, so that reading the master never fails with EIO while no
-   client has the slave open (and so a client may leave and come back);
- - writes to the master are non-blocking and dropped when the pty buffer is full, which is
-   what happens while nobody reads: like a board talking to an unplugged cable.
+   client has the slave open (and so a client may leave and come back).
 """
 
 import errno
+import ipaddress
 import os
 import selectors
 import signal
@@ -22,7 +24,10 @@ import socket
 import sys
 import tty
 
-from host.simclock import PacedSimulation
+from host.simboard import ServedSimulation
+from host.simcontrol import SCHEME, ControlChannel
+from host.simfanout import TelemetryFanout
+from host.simpeers import PtyPeer, SocketPeer
 
 
 class _Stop(Exception):
@@ -44,103 +49,216 @@ def parse_listen(text):
     return host, port
 
 
+def _is_loopback(host):
+    try:
+        return host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _listen(host, port):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    lst = socket.socket(family, socket.SOCK_STREAM)
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lst.bind((host, port))
+    lst.listen(8)
+    lst.setblocking(False)
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    return lst, f"{shown}:{lst.getsockname()[1]}"
+
+
 class SimServer:
-    def __init__(self, paced, listen=None, pty=False, out=None):
+    def __init__(self, paced, listen=None, pty=False, control=("127.0.0.1", 0), out=None,
+                 log=None):
         self.paced = paced
         self.out = out or sys.stdout
+        self.log = log or sys.stderr
         self.sel = selectors.DefaultSelector()
-        self.listener = None
-        self.clients = []          # connected sockets
-        self.master = self.slave = None
-        self.urls = []
+        self.listeners = []
+        self.peers = []                 # SocketPeers and the PtyPeer
+        self.pty_peer = None
+        self.slave = None
+        self.urls = []                  # the serial URLs
+        self.control_url = None
+        self.fanout = TelemetryFanout(self._to_firmware)
+        self.fanout.peers = self.peers
+        self._fw_buf = bytearray()
+        self._ctl_peers = {}
+        self._reported_drops = 0
         if listen is not None:
-            self._open_listener(*listen)
+            lst, addr = _listen(*listen)
+            self._add_listener(lst, "accept")
+            self.urls.append("socket://" + addr)
         if pty:
             self._open_pty()
+        if control is not None:
+            lst, addr = _listen(*control)
+            self._add_listener(lst, "accept-control")
+            self.control_url = f"{SCHEME}://{addr}"
+        self.control = ControlChannel(paced, self.urls,
+                                      lambda: [p.report() for p in self.peers])
 
-    def _open_listener(self, host, port):
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        lst = socket.socket(family, socket.SOCK_STREAM)
-        lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        lst.bind((host, port))
-        lst.listen(4)
-        lst.setblocking(False)
-        self.listener = lst
-        self.sel.register(lst, selectors.EVENT_READ, "accept")
-        bound_port = lst.getsockname()[1]
-        shown = f"[{host}]" if family == socket.AF_INET6 else host
-        self.urls.append(f"socket://{shown}:{bound_port}")
+    def _to_firmware(self, data):
+        if not self.paced.sim.in_service:      # the REPL is nobody's to talk to but a client's
+            self.paced.feed(data)
+
+    def _add_listener(self, lst, what):
+        self.listeners.append(lst)
+        self.sel.register(lst, selectors.EVENT_READ, what)
 
     def _open_pty(self):
-        self.master, self.slave = os.openpty()
+        master, self.slave = os.openpty()
         tty.setraw(self.slave)                 # at once: no echo, no \n -> \r\n
-        os.set_blocking(self.master, False)
-        self.sel.register(self.master, selectors.EVENT_READ, "pty")
-        self.urls.append(os.ttyname(self.slave))
+        os.set_blocking(master, False)
+        self.pty_peer = PtyPeer(master, self.slave, os.ttyname(self.slave))
+        self._add_peer(self.pty_peer)
+        self.urls.append(self.pty_peer.name)
 
     def announce(self):
         """Print each URL on its own line and flush, so a parent process can read them."""
-        for url in self.urls:
+        for url in self.urls + ([self.control_url] if self.control_url else []):
             self.out.write(url + "\n")
         self.out.flush()
 
+    # -- peers ---------------------------------------------------------------------------
+
+    def _add_peer(self, peer):
+        self.peers.append(peer)
+        self.sel.register(peer.fileno(), selectors.EVENT_READ, peer)
+
+    def _watch_writes(self, peer):
+        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if peer.wants_write else 0)
+        self.sel.modify(peer.fileno(), events, peer)
+
+    def _drop(self, peer, why=None):
+        if peer not in self.peers or peer is self.pty_peer:
+            return
+        self.peers.remove(peer)
+        self.sel.unregister(peer.fileno())
+        peer.close()
+        if why:
+            self.log.write(f"cushion sim: dropped client {peer.name}: {why}\n")
+            self.log.flush()
+        self.fanout.forget(peer)
+
+    def _deliver(self, routed):
+        touched = set()
+        for peer, line in routed:
+            for p in ([peer] if peer is not None else list(self.peers)):
+                p.send(line)
+                touched.add(p)
+        for p in touched:
+            if p.stuck:
+                self._drop(p, f"not reading ({p.queued} bytes queued)")
+            elif p.flush():
+                self._watch_writes(p)
+            else:
+                self._drop(p)
+        self._report_pty_drops()
+
+    def _report_pty_drops(self):
+        p = self.pty_peer
+        if p is not None and p.dropped_lines >= 2 * self._reported_drops + 100:
+            self._reported_drops = p.dropped_lines
+            self.log.write(f"cushion sim: the pty reader is slow: {p.dropped_lines} whole lines "
+                           "dropped so far\n")
+            self.log.flush()
+
     # -- I/O -----------------------------------------------------------------------------
 
-    def _broadcast(self, data):
-        for conn in list(self.clients):
-            try:
-                conn.sendall(data)
-            except OSError:
-                self._drop(conn)
-        if self.master is not None:
-            try:
-                os.write(self.master, data)
-            except BlockingIOError:
-                pass            # nobody is reading the pty: the bytes are lost, as on a board
-            except OSError as exc:
-                if exc.errno not in (errno.EIO, errno.EAGAIN):
-                    raise
+    def _firmware_output(self, data):
+        """Route what the board wrote: JSON lines one by one, the REPL's text as it comes."""
+        if self.paced.sim.in_service and not self._fw_buf:
+            self._deliver([(None, data)])
+            return
+        self._fw_buf += data
+        routed = []
+        while True:
+            nl = self._fw_buf.find(b"\n")
+            if nl < 0:
+                break
+            line = bytes(self._fw_buf[:nl + 1])
+            del self._fw_buf[:nl + 1]
+            routed += self.fanout.firmware_line(line, self.peers)
+        if self._fw_buf and not self._fw_buf.startswith(b"{"):    # REPL text, no newline
+            routed.append((None, bytes(self._fw_buf)))
+            self._fw_buf = bytearray()
+        self._deliver(routed)
 
-    def _drop(self, conn):
-        if conn in self.clients:
-            self.clients.remove(conn)
-            try:
-                self.sel.unregister(conn)
-            except (KeyError, ValueError):
-                pass
-            conn.close()
+    def _from_peer(self, peer, data):
+        if self.paced.sim.in_service:
+            self.paced.feed(peer.take_partial() + data)    # the REPL wants keystrokes
+            return
+        for line in peer.take_lines(data):
+            self.fanout.client_line(peer, line)
 
-    def _handle(self, key):
+    def _handle(self, key, mask):
         what = key.data
-        if what == "accept":
+        if what in ("accept", "accept-control"):
             try:
-                conn, _ = self.listener.accept()
+                conn, addr = key.fileobj.accept()
             except BlockingIOError:
                 return
-            conn.setblocking(True)
-            conn.settimeout(1.0)      # sendall to a client that stopped reading: give up
-            self.clients.append(conn)
-            self.sel.register(conn, selectors.EVENT_READ, "client")
-        elif what == "client":
-            conn = key.fileobj
-            try:
-                data = conn.recv(4096)
-            except OSError:
-                data = b""
-            if data:
-                self.paced.feed(data)
+            name = "%s:%s" % addr[:2]
+            if what == "accept":
+                self._add_peer(SocketPeer(conn, name))
             else:
-                self._drop(conn)      # client left; the listener takes the next one
-        elif what == "pty":
+                conn.setblocking(False)
+                self._ctl_peers[conn] = SocketPeer(conn, name)
+                self.sel.register(conn, selectors.EVENT_READ, ("control", conn))
+            return
+        if isinstance(what, tuple):
+            self._control(what[1])
+            return
+        peer = what
+        if mask & selectors.EVENT_WRITE:
+            if not peer.flush():
+                self._drop(peer)
+                return
+            self._watch_writes(peer)
+        if mask & selectors.EVENT_READ:
             try:
-                data = os.read(self.master, 4096)
+                data = os.read(peer.fileno(), 4096)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:
-                if exc.errno == errno.EIO:   # cannot happen while we hold the slave; be safe
+                if exc.errno == errno.EIO:     # cannot happen while we hold the slave; be safe
                     return
-                raise
-            self.paced.feed(data)
+                data = b""
+            if data:
+                self._from_peer(peer, data)
+            elif peer is not self.pty_peer:
+                self._drop(peer)               # client left; the listener takes the next one
+
+    def _control(self, conn):
+        peer = self._ctl_peers[conn]
+        try:
+            data = conn.recv(4096)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self.sel.unregister(conn)
+            del self._ctl_peers[conn]
+            conn.close()
+            return
+        for line in peer.take_lines(data):
+            peer.send(self.control.handle(line))
+        if peer.stuck or not peer.flush():
+            self.sel.unregister(conn)
+            del self._ctl_peers[conn]
+            conn.close()
+
+    def step(self, timeout):
+        out = self.paced.advance()
+        if out:
+            self._firmware_output(out)
+        if self.pty_peer is not None and self.pty_peer.queue:
+            self.pty_peer.flush()
+        wait = min(timeout, self.paced.seconds_to_next_tick())
+        for key, mask in self.sel.select(timeout=wait):
+            self._handle(key, mask)
 
     def serve_forever(self):
         """Print the URLs, then serve until SIGINT or SIGTERM."""
@@ -151,12 +269,7 @@ class SimServer:
         try:
             self.announce()
             while True:
-                out = self.paced.advance()
-                if out:
-                    self._broadcast(out)
-                wait = self.paced.seconds_to_next_tick()
-                for key, _ in self.sel.select(timeout=wait):
-                    self._handle(key)
+                self.step(1.0)
         except _Stop:
             pass
         finally:
@@ -165,30 +278,34 @@ class SimServer:
             self.close()
 
     def close(self):
-        for conn in list(self.clients):
-            self._drop(conn)
-        if self.listener is not None:
-            self.listener.close()
-            self.listener = None
-        for fd in (self.master, self.slave):
+        for peer in list(self.peers):
+            self._drop(peer)
+        for conn in list(self._ctl_peers):
+            conn.close()
+        for lst in self.listeners:
+            lst.close()
+        for fd in (self.pty_peer.master if self.pty_peer else None, self.slave):
             if fd is not None:
                 try:
                     os.close(fd)
                 except OSError:
                     pass
-        self.master = self.slave = None
+        self.pty_peer = self.slave = None
         self.sel.close()
 
 
 def serve(listen=None, pty=False, speed=1.0, ambient_c=22.0, faults=(), seed=1, out=None,
-          pad=None, params=()):
+          pad=None, params=(), control=("127.0.0.1", 0)):
     """Build the simulated cushion, print its URLs, serve until SIGINT/SIGTERM.  Returns 0.
     `pad` / `params`: a corner and parameters of the plant envelope (ambient_c None: the
     pad's own)."""
     if listen is None and not pty:
         listen, pty = ("127.0.0.1", 0), True     # nothing asked: offer both
-    paced = PacedSimulation(speed=speed, ambient_c=ambient_c, faults=faults, seed=seed,
-                            pad=pad, params=params)
-    server = SimServer(paced, listen=listen, pty=pty, out=out)
+    if control is not None and not _is_loopback(control[0]):
+        sys.stderr.write(f"cushion sim: WARNING: the control channel serves on {control[0]}, "
+                         "beyond loopback: anyone who reaches it can inject faults\n")
+    paced = ServedSimulation(speed=speed, ambient_c=ambient_c, faults=faults, seed=seed,
+                             pad=pad, params=params)
+    server = SimServer(paced, listen=listen, pty=pty, control=control, out=out)
     server.serve_forever()
     return 0

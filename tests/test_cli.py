@@ -48,7 +48,7 @@ def shared(monkeypatch):
     """One simulated cushion kept across several CLI invocations (sim:// is per-open)."""
     client = CushionClient.connect(SIM, timeout=2.0)
     client.close = lambda: None          # the CLI closes after each command; keep it
-    monkeypatch.setattr(commands, "_connect", lambda args: client)
+    monkeypatch.setattr(commands, "connect", lambda args: client)
     try:
         yield client
     finally:
@@ -277,7 +277,7 @@ def test_run_a_real_scenario(capsys, tmp_path):
 def test_device_refusal_exits_1_with_the_devices_words(capsys, monkeypatch):
     client = CushionClient.connect("sim://?speed=200&fault=sensor_open@0", timeout=2.0)
     client.close = lambda: None
-    monkeypatch.setattr(commands, "_connect", lambda args: client)
+    monkeypatch.setattr(commands, "connect", lambda args: client)
     try:
         assert wait_for_fault(client) == "sensor_open"
         code, out, err = run(capsys, "heat", "high")
@@ -295,7 +295,7 @@ def test_device_refusal_exits_1_with_the_devices_words(capsys, monkeypatch):
 def test_board_left_at_the_repl_times_out_with_a_hint(capsys, monkeypatch):
     client = CushionClient.connect(SIM, timeout=0.2)
     client.close = lambda: None
-    monkeypatch.setattr(commands, "_connect", lambda args: client)
+    monkeypatch.setattr(commands, "connect", lambda args: client)
     try:
         client.request("service", retry=False)       # what `flash` does first
         code, _, err = run(capsys, "status")
@@ -509,7 +509,7 @@ def test_unplugged_mid_command_on_a_device_path(capsys, mocker):
         raise serial.SerialException("device reports readiness to read but returned no data "
                                      "(device disconnected or multiple access on port?)")
     mocker.patch.object(client.ser, "read", gone)
-    mocker.patch.object(commands, "_connect", lambda args: client)
+    mocker.patch.object(commands, "connect", lambda args: client)
     try:
         code, _, err = run(capsys, "status")
     finally:

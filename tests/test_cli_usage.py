@@ -65,8 +65,7 @@ def test_run_json_is_one_object_with_every_verdict(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("argv, words", [
-    (["run", "s.toml", "--port", "sim://"], "cushion run takes no --port"),
-    (["run", "s.toml", "--timeout", "3"], "cushion run takes no --timeout"),
+    (["campaign", "c.toml", "--port", "sim://"], "cushion campaign takes no --port"),
     (["ports", "--port", "/dev/ttyACM0"], "cushion ports takes no --port"),
     (["--timeout", "1", "ports"], "cushion ports takes no --timeout"),
     (["sim", "--port", "sim://"], "cushion sim takes no --port"),

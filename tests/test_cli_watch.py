@@ -38,7 +38,7 @@ def no_env_port(monkeypatch):
 def shared(monkeypatch):
     client = CushionClient.connect("sim://?speed=100&heat=high", timeout=2.0)
     client.close = lambda: None
-    monkeypatch.setattr(commands, "_connect", lambda args: client)
+    monkeypatch.setattr(commands, "connect", lambda args: client)
     try:
         yield client
     finally:
@@ -114,7 +114,7 @@ def test_the_exit_codes_for_signals_are_documented():
 def test_a_wrong_file_type_is_refused_before_anything_runs(capsys, monkeypatch, argv, words):
     def never(*a, **k):
         raise AssertionError("connected or ran before checking the file names")
-    monkeypatch.setattr(commands, "_connect", never)
+    monkeypatch.setattr(commands, "connect", never)
     monkeypatch.setattr("host.runner.run_file", never)
     code, out, err = run(capsys, *argv)
     assert code == 2 and words in err and err.count("\n") == 1

@@ -37,7 +37,7 @@ def test_the_readme_watch_picture_is_what_watch_plot_draws(monkeypatch, tmp_path
     client.request("heat high")
     client.request("massage wave")
     client.events.clear()
-    monkeypatch.setattr(commands, "_connect", lambda args: client)
+    monkeypatch.setattr(commands, "connect", lambda args: client)
     real_watch = watch_mod.watch
     monkeypatch.setattr(watch_mod, "watch", lambda *a, **k: real_watch(*a, clock=clock, **k))
     png = tmp_path / "watch.png"

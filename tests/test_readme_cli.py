@@ -63,7 +63,7 @@ def cushion(monkeypatch, tmp_path):
     def connect(args):                   # each command opens the port afresh: what the
         client.events.clear()            # board sent before is not seen
         return client
-    monkeypatch.setattr(commands, "_connect", connect)
+    monkeypatch.setattr(commands, "connect", connect)
     real_watch = watch_mod.watch
     monkeypatch.setattr(watch_mod, "watch", lambda *a, **k: real_watch(*a, clock=clock, **k))
     monkeypatch.chdir(tmp_path)

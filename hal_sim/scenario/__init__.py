@@ -21,11 +21,12 @@ to stderr.
 from hal_sim.scenario.cli import add_run_arguments, main, run_file, run_files
 from hal_sim.scenario.fields import ScenarioError
 from hal_sim.scenario.judge import JUDGES, Outcome, event_matches, row_state
+from hal_sim.scenario.judge import judge as judge_expectation
 from hal_sim.scenario.run import ScenarioResult, StepLog, run_scenario
 from hal_sim.scenario.validate import load_scenario, validate_scenario
 
 __all__ = [
     "JUDGES", "Outcome", "ScenarioError", "ScenarioResult", "StepLog", "add_run_arguments",
-    "event_matches", "load_scenario", "main", "row_state", "run_file", "run_files",
-    "run_scenario", "validate_scenario",
+    "event_matches", "judge_expectation", "load_scenario", "main", "row_state", "run_file",
+    "run_files", "run_scenario", "validate_scenario",
 ]
