@@ -1,7 +1,9 @@
 """The virtual board: the firmware's HAL, implemented on the simulated cushion.
 
 It keeps a virtual clock that wraps at 2**30 like the board's `ticks_ms`, a simulated
-watchdog, buffered serial in both directions and storage that survives power cycles.
+watchdog on its own clock (it still fires while `ticks_ms` is frozen), buffered serial in
+both directions (writes can be blocked, as a USB port nobody reads) and storage that
+survives power cycles.
 Runs under CPython and in the MicroPython VMs.
 """
 
@@ -48,7 +50,11 @@ class VirtualBoard:
     def __init__(self, cushion, start_ticks_ms=0, storage=None):
         self.cushion = cushion
         self.storage = storage if storage is not None else MemStorage()
-        self._ticks = start_ticks_ms & _TICKS_MASK
+        self._ticks = start_ticks_ms & _TICKS_MASK  # what ticks_ms() returns
+        self._wdt_clock = 0  # the watchdog's own clock (ms): it never freezes
+        self.clock_frozen = False  # fault clock_freeze: ticks_ms() stands still
+        self.serial_blocked = False  # fault serial_block: nothing can be written
+        self.tx_dropped = 0  # lines serial_write refused while blocked
         # outputs as the firmware last set them
         self.heater_permille = 0
         self.heater_enabled = False
@@ -78,7 +84,9 @@ class VirtualBoard:
         return (a + d) & _TICKS_MASK
 
     def advance(self, ms):
-        self._ticks = (self._ticks + ms) & _TICKS_MASK
+        self._wdt_clock += ms
+        if not self.clock_frozen:
+            self._ticks = (self._ticks + ms) & _TICKS_MASK
 
     def sleep_ms(self, ms):
         self.advance(ms)
@@ -112,6 +120,12 @@ class VirtualBoard:
     def read_motor_current(self):
         return self.cushion.adc_motor_current()
 
+    def read_heater_current(self):
+        return self.cushion.adc_heater_current()
+
+    def read_ref(self):
+        return self.cushion.adc_ref()
+
     def buttons(self):
         return self.button_mask
 
@@ -129,20 +143,25 @@ class VirtualBoard:
         return n
 
     def serial_write(self, data):
+        """True when the bytes went out whole; False (dropped) while the port is blocked."""
+        if self.serial_blocked:
+            self.tx_dropped += 1
+            return False
         self.tx.extend(data)
+        return True
 
     # -- watchdog, reset ----------------------------------------------------------------
     def wdt_start(self, timeout_ms):
         self.wdt_timeout_ms = timeout_ms
-        self.wdt_last_feed = self._ticks
+        self.wdt_last_feed = self._wdt_clock
 
     def wdt_feed(self):
-        self.wdt_last_feed = self._ticks
+        self.wdt_last_feed = self._wdt_clock
         self.wdt_feeds += 1
 
     def wdt_expired(self):
         return (self.wdt_timeout_ms > 0
-                and self.ticks_diff(self._ticks, self.wdt_last_feed) > self.wdt_timeout_ms)
+                and self._wdt_clock - self.wdt_last_feed > self.wdt_timeout_ms)
 
     def reset_cause(self):
         return self.cause

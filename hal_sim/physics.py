@@ -1,112 +1,69 @@
 # Physical model of the heated lumbar cushion: heating element, pad surface, the user's back,
-# two pad thermistors, the analog front end, the 12 V supply and the vibration motors.
+# two pad thermistors, the power stage (supply, cut-off switch, MOSFET, heater shunt), and the
+# vibration motors. The analog front end (dividers, amplifiers, ADC) is hal_sim/sensors.py.
 #
 # Runs unchanged under CPython and MicroPython (unix and WebAssembly ports): plain classes,
 # plain floats, no dataclasses / typing / enum / random, and a small integer PRNG so that
 # ADC noise is the same in every VM. `Cushion.step` uses only + - * / on floats, so the same
 # seed and the same inputs give bit-identical state in CPython and MicroPython; `math.exp` is
 # used only when a temperature is turned into ADC counts (see docs/simulator.md, "Physics and
-# calibration", for every parameter and where its value comes from).
+# calibration" and "The plant envelope", for every parameter and where its value comes from).
 #
 # Units: seconds, degrees C, volts, amperes, ohms, watts, joules, J/K (heat capacity),
 # W/K (thermal conductance). Duties are fractions 0..1.
 
-import math
+from hal_sim.power import PowerStage
+from hal_sim.sensors import (  # noqa: F401 - re-exported: the physics' public names
+    ADC_MAX, ADC_VREF_V, HEATER_FULL_SCALE_A, MOTOR_FULL_SCALE_A, NOISE_STD_LSB, NOISE_TABLE,
+    NTC_BETA_K, REF_V, VIN_FULL_SCALE_V, code, counts12_to_c, ntc_counts12, ntc_ratio,
+    read_u16,
+)
 
 # Fault values for the supply (the fault injector sets `Cushion.supply_v` to these).
 SUPPLY_NOMINAL_V = 12.0
 SUPPLY_LOW_V = 10.0
 SUPPLY_HIGH_V = 15.0
-
-# Analog front end (docs/hardware.md). Codes use the `V / Vref * 4095` convention rounded to
-# nearest, which reproduces the reference points (25 C -> 2048, 45 C -> 1241, 50 C -> 1081,
-# supply 12.0 V -> 2612).
-ADC_MAX = 4095
-ADC_VREF_V = 3.3
-NTC_R25_OHM = 10000.0
-NTC_BETA_K = 3950.0
-NTC_SERIES_OHM = 10000.0  # the fixed resistor on the high side of the divider
-VIN_DIVIDER = 10.0 / 57.0  # 47 k over 10 k: full scale 18.81 V
-VIN_FULL_SCALE_V = ADC_VREF_V / VIN_DIVIDER
-MOTOR_SENSE_V_PER_A = 2.0  # 0.1 ohm shunt, amplifier gain 20: full scale 1.65 A
-MOTOR_FULL_SCALE_A = ADC_VREF_V / MOTOR_SENSE_V_PER_A
-
-_T0_K = 273.15
-_INV_T25 = 1.0 / (25.0 + _T0_K)
-
-# ADC noise in LSB, drawn by 4 bits of the PRNG: mean 0, standard deviation ~0.94 LSB,
-# range -2..+2.
-_NOISE = (-2, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2)
-
-
-def ntc_ratio(temp_c):
-    """Divider output / reference for an NTC at temp_c (NTC on the low side)."""
-    t = temp_c + _T0_K
-    if t < 1.0:
-        t = 1.0
-    x = NTC_BETA_K * (1.0 / t - _INV_T25)
-    if x > 700.0:  # colder than about -200 C: keep exp() finite
-        return 1.0
-    r = math.exp(x)  # R_ntc / R25; the series resistor equals R25
-    return r / (r + NTC_SERIES_OHM / NTC_R25_OHM)
-
-
-def _code(v):
-    """Round a reading in LSB (float) to an ADC code 0..4095."""
-    if v <= 0.0:
-        return 0
-    c = int(v + 0.5)
-    if c > ADC_MAX:
-        return ADC_MAX
-    return c
-
-
-def ntc_counts12(temp_c):
-    """Ideal 12-bit ADC code (no noise) of a pad thermistor at temp_c."""
-    return _code(ntc_ratio(temp_c) * ADC_MAX)
-
-
-def counts12_to_c(counts):
-    """Temperature for a 12-bit thermistor code: the exact inverse of the divider and the
-    beta equation (counts may be a float). Codes at the rails (<= 0, >= 4095) have no finite
-    temperature and are clamped one LSB inside them."""
-    c = counts
-    if c < 0.5:
-        c = 0.5
-    elif c > ADC_MAX - 0.5:
-        c = ADC_MAX - 0.5
-    ratio = c / ADC_MAX
-    r = ratio / (1.0 - ratio) * (NTC_SERIES_OHM / NTC_R25_OHM)
-    return 1.0 / (_INV_T25 + math.log(r) / NTC_BETA_K) - _T0_K
-
-
-def read_u16(code12):
-    """12-bit code to the `read_u16` scale (rp2: r << 4 | r >> 8)."""
-    return (code12 << 4) | (code12 >> 8)
+# Heat flux into the surface that `PadParams.hotspot_c` is quoted at: the element's nominal
+# full power (20 W at 12 V).
+HOTSPOT_REF_W = 20.0
 
 
 class PadParams:
-    """The reference pad (DESIGN section 9). Plain attributes; change them before building a
-    Cushion (it derives its coefficients once, in __init__, or in `Cushion.set_params`)."""
+    """One pad (DESIGN section 9); the defaults are the reference pad, hal_sim/envelope.py
+    holds the ranges real pads span. Plain attributes; change them before building a Cushion
+    (it derives its coefficients once, in __init__, or in `Cushion.set_params`). Per-sensor
+    parameters are two-element lists [sensor A, sensor B]."""
 
     def __init__(self, **overrides):
         # Heating element and supply
-        self.r_element_ohm = 7.2       # 20.0 W at 12.0 V
-        self.power_scale = 1.0         # benchmark variation of element power (0.8..1.2)
+        self.r_element_ohm = 7.2       # at 20 C: 20.0 W at 12.0 V
+        self.r_element_tc = 0.0        # resistance per K above 20 C (CuNi wire: ~0)
+        self.power_scale = 1.0         # element power, by resistance (0.8..1.2)
         self.r_supply_ohm = 0.10       # adapter + cable + connector + MOSFET/switch
+        self.supply_limit_a = 3.0      # the adapter's current limit (a 12 V 3 A adapter)
         # Thermal masses (J/K)
         self.c_element_j_per_k = 40.0  # element wire/film + aluminium spreader
         self.c_surface_j_per_k = 100.0 # cover, fleece and the top layer of foam
-        self.mass_scale = 1.0          # benchmark variation of thermal mass (0.7..1.3)
+        self.mass_scale = 1.0          # variation of thermal mass (0.7..1.3)
         # Thermal conductances (W/K)
         self.g_element_surface = 1.20  # spreader to the pad surface
         self.g_element_ambient = 0.030 # element through the foam backing to the room
         self.g_surface_ambient = 0.190 # exposed cover to the room air (convection + radiation)
         self.g_surface_back = 0.135    # pad surface to the user's back through clothing
-        self.back_c = 34.0             # the user's back (always present)
-        # Thermistors: first-order lags (s)
+        self.g_surface_open = 0.080    # that same face to the room air when nobody is on it
+        self.loss_scale = 1.0          # scales the surface's losses (0.4 blanket .. 1.5 leaning)
+        self.back_present = True       # False: nobody on the cushion
+        self.back_c = 34.0             # the user's back
+        # Thermistors: first-order lags (s), placement, tolerance
         self.sensor_tau_s = [6.0, 8.0]            # pressed into the pad
         self.sensor_tau_detached_s = [15.0, 15.0] # hanging in air (epoxy bead in still air)
+        self.hotspot_c = [0.0, 0.0]    # reads this much below the surface per 20 W of flux
+        self.ntc_r25_error = [0.0, 0.0]   # fraction (+-0.03 for a 3 % part)
+        self.ntc_beta_error = [0.0, 0.0]  # fraction (+-0.02)
+        # ADC
+        self.adc_noise_lsb = NOISE_STD_LSB  # standard deviation of the noise, LSB
+        self.adc_spike_per_s = 0.0     # rate of one-sample spikes, per channel
+        self.adc_spike_lsb = 400.0     # a spike's size (either sign)
         # Motors
         self.motor_tau_s = 0.20        # speed follows duty
         self.motor_i_base_a = 0.10     # friction/no-load current whenever driven
@@ -121,21 +78,22 @@ class PadParams:
 
 class Cushion:
     """The cushion's physics. Call `step` once per firmware tick (or any dt); read the ADC
-    through `adc_temp`, `adc_vin`, `adc_motor_current`; judge safety by `pad_c`."""
+    through `adc_temp`, `adc_vin`, `adc_motor_current`, `adc_heater_current`, `adc_ref`;
+    judge safety by `pad_c`."""
 
     def __init__(self, params=None, ambient_c=22.0, supply_v=SUPPLY_NOMINAL_V, seed=1):
         self.params = params if params is not None else PadParams()
         self.ambient_c = float(ambient_c)
-        self.supply_v = float(supply_v)
+        self.power = PowerStage(float(supply_v))
         # faults
-        self.heater_open = False
-        self.heater_stuck_on = False
         self.motor_stalled = False
         self.sensor_detached = [False, False]
         self.sensor_open = [False, False]
         self.sensor_short = [False, False]
+        self.sensor_offset_c = [0.0, 0.0]
         self.sensor_drift_c_per_min = [0.0, 0.0]
         self.sensor_drift_offset_c = [0.0, 0.0]  # accumulated drift (reset when the rate is 0)
+        self.adc_gain = 1.0  # every analog reading is multiplied by this (adc_reference)
         # state: everything at ambient
         a = self.ambient_c
         self.element_c = a
@@ -143,12 +101,10 @@ class Cushion:
         self.sensor_c = [a, a]
         self._speed = 0.0  # signed motor speed, -1..1
         # last step's outputs
-        self.heater_duty_delivered = 0.0
-        self.heater_power_w = 0.0
         self.motor_duty_delivered = 0.0
         self.motor_speed = 0.0
         self.motor_current_a = 0.0
-        self.vin_v = self.supply_v
+        self.surface_flux_w = 0.0  # element -> surface
         # energy bookkeeping (J)
         self.energy_in_j = 0.0
         self.energy_to_ambient_j = 0.0
@@ -159,16 +115,49 @@ class Cushion:
         # PRNG (xorshift32); seed 0 is mapped to a fixed non-zero state
         s = (int(seed) * 2654435761 + 0x6D2B79F5) & 0xFFFFFFFF
         self._rng = s if s else 0x9E3779B9
+        self._spike_thr = 0
         self.set_params(self.params)
+
+    # ---- the power stage, seen from outside ------------------------------------------------
+    # (the fault injector and the tests set these; the physics reads them from self.power)
+    def _pget(name):  # noqa: N805 - a small property factory, used in the class body only
+        return property(lambda self: getattr(self.power, name),
+                        lambda self, v: setattr(self.power, name, v))
+
+    supply_v = _pget("supply_v")
+    heater_open = _pget("heater_open")
+    heater_stuck_on = _pget("heater_stuck_on")
+    mosfet_leak = _pget("mosfet_leak")
+    cutoff_stuck_closed = _pget("cutoff_stuck_closed")
+    cutoff_stuck_open = _pget("cutoff_stuck_open")
+    heater_degraded = _pget("degraded")
+    heater_duty_delivered = _pget("duty_delivered")
+    heater_power_w = _pget("power_w")
+    heater_current_a = _pget("current_a")
+    vin_v = _pget("vin_v")
+    del _pget
 
     # ---- parameters ------------------------------------------------------------------------
     def set_params(self, params):
         """(Re)derive the coefficients from a PadParams; the state is kept."""
         p = params
         self.params = p
-        self._r_el = p.r_element_ohm / p.power_scale
+        self.power.set_params(p)
         self._c_e = p.c_element_j_per_k * p.mass_scale
         self._c_s = p.c_surface_j_per_k * p.mass_scale
+        k = p.loss_scale
+        self._gsa = p.g_surface_ambient * k
+        self._gsb = 0.0
+        if p.back_present:
+            self._gsb = p.g_surface_back * k
+        else:
+            self._gsa += p.g_surface_open * k
+        hs = p.hotspot_c
+        self._hs = [hs[0] / HOTSPOT_REF_W, hs[1] / HOTSPOT_REF_W]
+        self._ntc_r25 = [1.0 + p.ntc_r25_error[0], 1.0 + p.ntc_r25_error[1]]
+        self._ntc_beta = [NTC_BETA_K * (1.0 + p.ntc_beta_error[0]),
+                          NTC_BETA_K * (1.0 + p.ntc_beta_error[1])]
+        self._noise_k = p.adc_noise_lsb / NOISE_STD_LSB
         self._cached_dt = -1.0
 
     def _derive_dt(self, dt):
@@ -177,7 +166,7 @@ class Cushion:
         p = self.params
         ges = p.g_element_surface
         a11 = self._c_e / dt + ges + p.g_element_ambient
-        a22 = self._c_s / dt + ges + p.g_surface_ambient + p.g_surface_back
+        a22 = self._c_s / dt + ges + self._gsa + self._gsb
         self._a11 = a11
         self._a22 = a22
         self._inv_det = 1.0 / (a11 * a22 - ges * ges)
@@ -186,6 +175,8 @@ class Cushion:
         self._ks = [dt / (t[0] + dt), dt / (t[1] + dt)]
         self._ksd = [dt / (td[0] + dt), dt / (td[1] + dt)]
         self._km = dt / (p.motor_tau_s + dt)
+        # a spike on a reading: probability rate * dt, as a 24-bit threshold
+        self._spike_thr = int(p.adc_spike_per_s * dt * 16777216.0)
         self._cached_dt = dt
 
     # ---- the physics -----------------------------------------------------------------------
@@ -224,35 +215,16 @@ class Cushion:
         self.motor_duty_delivered = md
         self.motor_speed = sp if sp >= 0.0 else -sp
 
-        # -- heater: conducts while the MOSFET is on AND the cut-off switch is closed
-        if self.heater_open or not heater_enabled:
-            f = 0.0
-        elif self.heater_stuck_on:
-            f = 1.0
-        else:
-            f = heater_duty
-            if f < 0.0:
-                f = 0.0
-            elif f > 1.0:
-                f = 1.0
-        rs = p.r_supply_ohm
-        v_off = self.supply_v - rs * im  # terminal voltage with the heater off
-        if v_off < 0.0:
-            v_off = 0.0
-        r_el = self._r_el
-        v_on = v_off * r_el / (r_el + rs)  # ... and while it conducts
-        pw = f * v_on * v_on / r_el
-        self.heater_duty_delivered = f
-        self.heater_power_w = pw
-        self.vin_v = v_off + f * (v_on - v_off)  # what the (filtered) divider sees
+        # -- heater: the power stage gives the element's mean power over the step
+        pw = self.power.step(heater_duty, heater_enabled, im, self.element_c)
 
         # -- thermal: implicit Euler, element <-> surface -> ambient and back
         ta = self.ambient_c
         tb = p.back_c
         ges = p.g_element_surface
         gea = p.g_element_ambient
-        gsa = p.g_surface_ambient
-        gsb = p.g_surface_back
+        gsa = self._gsa
+        gsb = self._gsb
         r1 = self._c_e / dt_s * self.element_c + pw + gea * ta
         r2 = self._c_s / dt_s * self.pad_c + gsa * ta + gsb * tb
         inv = self._inv_det
@@ -263,17 +235,21 @@ class Cushion:
         self.energy_in_j += pw * dt_s
         self.energy_to_ambient_j += (gsa * (ts - ta) + gea * (te - ta)) * dt_s
         self.energy_to_back_j += gsb * (ts - tb) * dt_s
+        flux = ges * (te - ts)
+        self.surface_flux_w = flux
 
-        # -- thermistors: first-order lags toward the surface (or the air when detached)
+        # -- thermistors: first-order lags toward their spot on the surface (which reads below
+        #    the hottest point in proportion to the heat flux), or the air when detached
         sc = self.sensor_c
         det = self.sensor_detached
         drate = self.sensor_drift_c_per_min
         doff = self.sensor_drift_offset_c
+        hs = self._hs
         for i in (0, 1):
             if det[i]:
                 sc[i] = sc[i] + (ta - sc[i]) * self._ksd[i]
             else:
-                sc[i] = sc[i] + (ts - sc[i]) * self._ks[i]
+                sc[i] = sc[i] + (ts - hs[i] * flux - sc[i]) * self._ks[i]
             r = drate[i]
             if r:
                 doff[i] = doff[i] + r * dt_s / 60.0
@@ -283,19 +259,17 @@ class Cushion:
 
     def steady_state(self, heater_fraction=1.0, motor_current_a=0.0):
         """(element_c, pad_c) this pad would settle at with the heater conducting this
-        fraction of the time, at the present ambient and supply voltage (no state change)."""
+        fraction of the time, at the present ambient and supply voltage (no state change;
+        the element's resistance taken at 20 C and no current limit)."""
         p = self.params
-        rs = p.r_supply_ohm
-        r_el = self._r_el
-        v_on = (self.supply_v - rs * motor_current_a) * r_el / (r_el + rs)
-        pw = heater_fraction * v_on * v_on / r_el
+        pw = heater_fraction * self.power.full_power_w(motor_current_a)
         ges = p.g_element_surface
         gea = p.g_element_ambient
         ta = self.ambient_c
         a11 = ges + gea
-        a22 = ges + p.g_surface_ambient + p.g_surface_back
+        a22 = ges + self._gsa + self._gsb
         r1 = pw + gea * ta
-        r2 = p.g_surface_ambient * ta + p.g_surface_back * p.back_c
+        r2 = self._gsa * ta + self._gsb * p.back_c
         inv = 1.0 / (a11 * a22 - ges * ges)
         return ((r1 * a22 + ges * r2) * inv, (a11 * r2 + ges * r1) * inv)
 
@@ -305,18 +279,34 @@ class Cushion:
                 + self._c_s * (self.pad_c - self._e0_pad_c))
 
     # ---- ADC ----------------------------------------------------------------------------
-    def _noise(self):
+    def _adc(self, lsb):
+        """A reading of `lsb` (ideal 12-bit LSB, float) through the ADC: its gain, its noise
+        (xorshift32) and spikes, rounded and clamped to a code, on the read_u16 scale.
+        Written out in one function: it runs four times per tick."""
         x = self._rng
         x ^= (x << 13) & 0xFFFFFFFF
         x ^= x >> 17
         x ^= (x << 5) & 0xFFFFFFFF
+        v = lsb * self.adc_gain + NOISE_TABLE[(x >> 7) & 15] * self._noise_k
+        if self._spike_thr:
+            x ^= (x << 13) & 0xFFFFFFFF
+            x ^= x >> 17
+            x ^= (x << 5) & 0xFFFFFFFF
+            if (x & 0xFFFFFF) < self._spike_thr:
+                s = self.params.adc_spike_lsb
+                v += s if x & 0x1000000 else -s
         self._rng = x
-        return _NOISE[(x >> 7) & 15]
+        if v <= 0.0:
+            return 0
+        c = int(v + 0.5)
+        if c > ADC_MAX:
+            c = ADC_MAX
+        return (c << 4) | (c >> 8)  # read_u16 scale (rp2: r << 4 | r >> 8)
 
     def reading_c(self, i):
         """The temperature thermistor i reports electrically (its physical temperature plus
-        any drift); open/short are not reflected here."""
-        return self.sensor_c[i] + self.sensor_drift_offset_c[i]
+        any offset and drift); open/short and the part's tolerance are not reflected here."""
+        return self.sensor_c[i] + self.sensor_offset_c[i] + self.sensor_drift_offset_c[i]
 
     def adc_temp(self, i):
         """Thermistor i, read_u16 scale."""
@@ -325,15 +315,23 @@ class Cushion:
         elif self.sensor_short[i]:
             v = 0.0
         else:
-            v = ntc_ratio(self.sensor_c[i] + self.sensor_drift_offset_c[i]) * ADC_MAX
-        return read_u16(_code(v + self._noise()))
+            v = ntc_ratio(self.sensor_c[i] + self.sensor_offset_c[i]
+                          + self.sensor_drift_offset_c[i],
+                          self._ntc_r25[i], self._ntc_beta[i]) * ADC_MAX
+        return self._adc(v)
 
     def adc_vin(self):
         """Supply divider (terminal voltage under load), read_u16 scale."""
-        v = self.vin_v / VIN_FULL_SCALE_V * ADC_MAX
-        return read_u16(_code(v + self._noise()))
+        return self._adc(self.power.vin_v / VIN_FULL_SCALE_V * ADC_MAX)
 
     def adc_motor_current(self):
         """Motor shunt amplifier, read_u16 scale (clips at 1.65 A)."""
-        v = self.motor_current_a / MOTOR_FULL_SCALE_A * ADC_MAX
-        return read_u16(_code(v + self._noise()))
+        return self._adc(self.motor_current_a / MOTOR_FULL_SCALE_A * ADC_MAX)
+
+    def adc_heater_current(self):
+        """Heater low-side shunt amplifier (mean over the PWM), read_u16 scale."""
+        return self._adc(self.power.current_a / HEATER_FULL_SCALE_A * ADC_MAX)
+
+    def adc_ref(self):
+        """The fixed reference (LM4040-2.0), read_u16 scale."""
+        return self._adc(REF_V / ADC_VREF_V * ADC_MAX)

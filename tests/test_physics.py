@@ -4,6 +4,7 @@ the real MicroPython VMs."""
 
 import math
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -476,7 +477,7 @@ def test_physics_invariants(cmds):
 
 VM_SCRIPT = """
 import struct
-from physics import Cushion, PadParams, ntc_counts12
+from hal_sim.physics import Cushion, PadParams, ntc_counts12
 c = Cushion(PadParams(power_scale=1.1), ambient_c=21.5, seed=7)
 out = []
 for n in range(100):
@@ -503,22 +504,17 @@ print(' '.join([struct.pack('<d', x).hex() for x in
 
 
 def _local_run():
-    """VM_SCRIPT under CPython, importing physics.py the same way the VMs do."""
+    """VM_SCRIPT under CPython."""
     import io
-    import sys
     from contextlib import redirect_stdout
-    from pathlib import Path
 
-    here = str(Path(physics.__file__).parent)
-    sys.path.insert(0, here)
     buf = io.StringIO()
-    try:
-        with redirect_stdout(buf):
-            exec(VM_SCRIPT, {"__name__": "vmcheck"})
-    finally:
-        sys.path.remove(here)
-        sys.modules.pop("physics", None)
+    with redirect_stdout(buf):
+        exec(VM_SCRIPT, {"__name__": "vmcheck"})
     return buf.getvalue()
+
+
+ROOT = str(Path(physics.__file__).resolve().parents[1])
 
 
 @pytest.mark.vm
@@ -526,9 +522,7 @@ def test_bit_identical_in_micropython_unix_port():
     mpvm = pytest.importorskip("tools.mpvm")
     if not mpvm.have_unix():
         pytest.skip("micropython unix port not installed")
-    from pathlib import Path
-    here = str(Path(physics.__file__).parent)  # import physics alone, not the package
-    vm = mpvm.run_unix(VM_SCRIPT, [here], heapsize="256k")
+    vm = mpvm.run_unix(VM_SCRIPT, [ROOT + "/firmware", ROOT], heapsize="256k")
     assert vm.split() == _local_run().split()
     assert len(vm.split()) == 300 + 4 + 8 + 6
 
@@ -538,7 +532,6 @@ def test_bit_identical_in_micropython_webassembly_port():
     mpvm = pytest.importorskip("tools.mpvm")
     if not mpvm.have_wasm():
         pytest.skip("node or the MicroPython WebAssembly package not installed")
-    from pathlib import Path
-    here = str(Path(physics.__file__).parent)
-    vm = mpvm.run_wasm(VM_SCRIPT, {here: "/physics"})
+    vm = mpvm.run_wasm("import sys\nsys.path.append('/lib')\n" + VM_SCRIPT,
+                       {ROOT + "/firmware": "/fw", ROOT + "/hal_sim": "/lib/hal_sim"})
     assert vm.split() == _local_run().split()

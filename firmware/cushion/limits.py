@@ -166,3 +166,14 @@ TELEMETRY_DEFAULT_MS = const(1000)
 # Fault log entries kept in storage: 16 of ~100 bytes stay well inside one small file, and
 # are more latched faults than a cushion should ever see between two services.
 FAULT_LOG_MAX = const(16)
+
+# ---- power stage ------------------------------------------------------------------------
+# Scaling of the two analog inputs on the 4-way switch (docs/hardware.md, "Analog front
+# end"), read by the HAL as read_u16 counts (>> 4 gives these 12-bit counts).
+# Heater current: 0.05 ohm low-side shunt, amplifier gain 20 (1 V/A), RC-filtered so the ADC
+# sees the mean over the 500 Hz PWM; 4095 counts = 3.3 A, 1.3x the largest element current
+# in the envelope (13.2 V on an element 20 % strong: 2.2 A).
+HEATER_FULL_SCALE_MA = const(3300)
+# Reference: an LM4040-2.0 shunt reference (2.048 V, 0.1 %), 2.048 / 3.3 * 4095 counts at a
+# correct 3.3 V ADC reference.
+REF_NOMINAL_COUNTS = const(2541)
