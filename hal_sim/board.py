@@ -51,9 +51,10 @@ class VirtualBoard:
         self.cushion = cushion
         self.storage = storage if storage is not None else MemStorage()
         self._ticks = start_ticks_ms & _TICKS_MASK  # what ticks_ms() returns
-        self._wdt_clock = 0  # the watchdog's own clock (ms): it never freezes
+        self._hw_ms = 0  # free-running hardware time (ms), the watchdog's clock: never frozen
         self.clock_frozen = False  # fault clock_freeze: ticks_ms() stands still
-        self.serial_blocked = False  # fault serial_block: nothing can be written
+        self.serial_blocked = False  # fault serial_block: nothing can be written ...
+        self.serial_unblock_ms = None  # ... until this hardware time (None: until repaired)
         self.tx_dropped = 0  # lines serial_write refused while blocked
         # outputs as the firmware last set them
         self.heater_permille = 0
@@ -84,7 +85,7 @@ class VirtualBoard:
         return (a + d) & _TICKS_MASK
 
     def advance(self, ms):
-        self._wdt_clock += ms
+        self._hw_ms += ms
         if not self.clock_frozen:
             self._ticks = (self._ticks + ms) & _TICKS_MASK
 
@@ -145,23 +146,36 @@ class VirtualBoard:
     def serial_write(self, data):
         """True when the bytes went out whole; False (dropped) while the port is blocked."""
         if self.serial_blocked:
-            self.tx_dropped += 1
-            return False
+            until = self.serial_unblock_ms
+            if until is None or self._hw_ms < until:
+                self.tx_dropped += 1
+                return False
+            self.serial_blocked = False
+            self.serial_unblock_ms = None
         self.tx.extend(data)
         return True
+
+    def block_serial(self, seconds):
+        """Writes fail from now on, for `seconds` (0: until unblock_serial())."""
+        self.serial_blocked = True
+        self.serial_unblock_ms = self._hw_ms + int(seconds * 1000 + 0.5) if seconds else None
+
+    def unblock_serial(self):
+        self.serial_blocked = False
+        self.serial_unblock_ms = None
 
     # -- watchdog, reset ----------------------------------------------------------------
     def wdt_start(self, timeout_ms):
         self.wdt_timeout_ms = timeout_ms
-        self.wdt_last_feed = self._wdt_clock
+        self.wdt_last_feed = self._hw_ms
 
     def wdt_feed(self):
-        self.wdt_last_feed = self._wdt_clock
+        self.wdt_last_feed = self._hw_ms
         self.wdt_feeds += 1
 
     def wdt_expired(self):
         return (self.wdt_timeout_ms > 0
-                and self._wdt_clock - self.wdt_last_feed > self.wdt_timeout_ms)
+                and self._hw_ms - self.wdt_last_feed > self.wdt_timeout_ms)
 
     def reset_cause(self):
         return self.cause

@@ -50,7 +50,8 @@ class PadParams:
         self.g_element_ambient = 0.030 # element through the foam backing to the room
         self.g_surface_ambient = 0.190 # exposed cover to the room air (convection + radiation)
         self.g_surface_back = 0.135    # pad surface to the user's back through clothing
-        self.g_surface_open = 0.080    # that same face to the room air when nobody is on it
+        self.g_surface_open = 0.050    # that face to still air when nobody is on it (sheltered
+                                       # by the seat back it is strapped to)
         self.loss_scale = 1.0          # scales the surface's losses (0.4 blanket .. 1.5 leaning)
         self.back_present = True       # False: nobody on the cushion
         self.back_c = 34.0             # the user's back

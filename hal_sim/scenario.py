@@ -22,6 +22,7 @@ import time
 import tomllib
 from dataclasses import dataclass, field
 
+from hal_sim.faults import ARG_NAMES, validate_args
 from hal_sim.simulation import FAULTS, Simulation
 
 from cushion.names import FAULT_CODES
@@ -55,7 +56,7 @@ EVENT_FIELDS = {
 TOP_KEYS = ("name", "description", "ambient_c", "duration_s", "supply_v", "seed",
             "start_ticks_ms", "steps", "expect")
 STEP_KINDS = ("send", "press", "inject", "repair", "power_cycle")
-STEP_KEYS = ("at_s",) + STEP_KINDS + ("hold_s",)
+STEP_KEYS = ("at_s",) + STEP_KINDS + ("hold_s",) + ARG_NAMES
 EXPECT_KINDS = ("event", "no_event", "max_pad_c", "min_pad_c", "heater_off_after_s", "state")
 # keys each kind takes besides its own (event/no_event also take match fields)
 EXPECT_EXTRA = {
@@ -252,9 +253,20 @@ def _step(i, s, duration):
                                 % (where, at, step["hold_s"], PRESS_SETTLE_S, duration))
     elif kind in ("inject", "repair"):
         _string(where, kind, v, FAULTS, "fault")
+        args = {k: s[k] for k in ARG_NAMES if k in s}
+        if kind == "repair" and set(args) - {"sensor"}:
+            raise ScenarioError("%s`repair` takes only `sensor`" % where)
+        err = validate_args(v, args)
+        if err:
+            raise ScenarioError(where + err)
+        step["args"] = args
     elif kind == "power_cycle":
         if v is not True:
             raise ScenarioError("%s`power_cycle` must be true, not %s" % (where, _show(v)))
+    if kind not in ("inject", "repair"):
+        for k in ARG_NAMES:
+            if k in s:
+                raise ScenarioError("%s`%s` goes only with `inject` or `repair`" % (where, k))
     return step
 
 
@@ -446,9 +458,9 @@ def run_scenario(scenario):
         elif kind == "press":
             sim.press(v, hold_s=st["hold_s"])
         elif kind == "inject":
-            sim.inject(v)
+            sim.inject(v, **st["args"])
         elif kind == "repair":
-            sim.repair(v)
+            sim.repair(v, **st["args"])
         elif kind == "power_cycle":
             sim.power_cycle()
         result.steps.append(log)
@@ -478,7 +490,8 @@ def _step_text(st):
         return "press %s (%g s)" % (v, st["hold_s"])
     if kind == "power_cycle":
         return "power_cycle"
-    return "%s %s" % (kind, v)
+    args = "".join(" %s=%s" % (k, st["args"][k]) for k in sorted(st.get("args", ())))
+    return "%s %s%s" % (kind, v, args)
 
 
 def _snapshot(sim):

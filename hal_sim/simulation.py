@@ -12,18 +12,12 @@ import json
 
 from cushion import app, limits
 from hal_sim.board import VirtualBoard
+from hal_sim.faults import FAULTS, FaultInjector  # noqa: F401 - FAULTS re-exported
 from hal_sim.physics import Cushion
 
 TICK_MS = limits.TICK_MS
 
-FAULTS = (
-    "sensor_open", "sensor_short", "sensor_detached", "sensor_drift", "heater_stuck_on",
-    "heater_open", "supply_low", "supply_high", "motor_stall", "loop_hang", "serial_noise",
-)
 BUTTONS = {"power": 1, "heat": 2, "massage": 4}
-SUPPLY_LOW_V = 10.0
-SUPPLY_HIGH_V = 15.0
-DRIFT_C_PER_MIN = -1.0
 
 
 class SimulationError(Exception):
@@ -56,7 +50,8 @@ class Simulation:
         self.events = []
         self.replies = []
         self.bad_lines = []  # output lines that were not valid JSON objects (must stay empty)
-        self.active_faults = []
+        self.faults = FaultInjector(self)
+        self.active_faults = self.faults.active  # the kinds in force, in injection order
         self.resets = []  # (sim_s, cause) of every boot after the first
         self.ticks_run = 0
         self._ms = 0
@@ -232,55 +227,18 @@ class Simulation:
         self.run(0.1)
 
     # -- faults -------------------------------------------------------------------------
-    def inject(self, fault, sensor=0):
-        """Inject a fault. Sensor faults hit pad sensor A (0) unless `sensor` is 1 or
-        "both" (two simultaneous sensor failures: beyond the single-fault design basis)."""
-        self._set_fault(fault, True, sensor)
+    def inject(self, kind, sensor=None, **kwargs):
+        """Inject a fault (hal_sim/faults.py, docs/simulator.md "Faults"), its arguments as
+        keywords: `inject("sensor_drift", sensor="both", rate_c_per_min=-0.5)`. Sensor faults
+        hit pad sensor A (0) unless `sensor` is 1 or "both". ValueError for an unknown kind
+        or a bad argument, and nothing changes."""
+        if sensor is not None:
+            kwargs["sensor"] = sensor
+        self.faults.inject(kind, kwargs)
 
-    def repair(self, fault, sensor=0):
-        self._set_fault(fault, False, sensor)
-
-    def _set_fault(self, fault, on, sensor=0):
-        if fault not in FAULTS:
-            raise ValueError("unknown fault %r; one of %s" % (fault, ", ".join(FAULTS)))
-        if sensor == "both":
-            which = (0, 1)
-        elif sensor in (0, 1):
-            which = (sensor,)
-        else:
-            raise ValueError("sensor must be 0, 1 or 'both', not %r" % (sensor,))
-        c = self.cushion
-        if fault == "sensor_open":
-            for i in which:
-                c.sensor_open[i] = on
-        elif fault == "sensor_short":
-            for i in which:
-                c.sensor_short[i] = on
-        elif fault == "sensor_detached":
-            for i in which:
-                c.sensor_detached[i] = on
-        elif fault == "sensor_drift":
-            for i in which:
-                c.sensor_drift_c_per_min[i] = DRIFT_C_PER_MIN if on else 0.0
-        elif fault == "heater_stuck_on":
-            c.heater_stuck_on = on
-        elif fault == "heater_open":
-            c.heater_open = on
-        elif fault == "supply_low":
-            c.supply_v = SUPPLY_LOW_V if on else self.supply_v
-        elif fault == "supply_high":
-            c.supply_v = SUPPLY_HIGH_V if on else self.supply_v
-        elif fault == "motor_stall":
-            c.motor_stalled = on
-        elif fault == "loop_hang":
-            self._hung = on
-        elif fault == "serial_noise":
-            self._noise = on
-        if on:
-            if fault not in self.active_faults:
-                self.active_faults.append(fault)
-        elif fault in self.active_faults:
-            self.active_faults.remove(fault)
+    def repair(self, kind, sensor=None):
+        """Undo a fault; a sensor fault on every sensor that has it unless `sensor` is given."""
+        self.faults.repair(kind, sensor)
 
     # -- truth --------------------------------------------------------------------------
     @property

@@ -133,13 +133,17 @@ def test_esp32_pins_avoid_flash_strapping_and_adc2(impl):
     pins = rep["pins"]
     for name, gpio in pins.items():
         assert gpio not in range(6, 12), (name, "SPI flash")
-        assert gpio not in (0, 2, 5, 12, 15), (name, "strapping pin")
+        if name not in ("ANALOG_SELECT_PIN", "ANALOG_SELECT1_PIN"):
+            # only the switch's high-impedance select inputs may sit on a strap (esp32.py)
+            assert gpio not in (0, 2, 5, 12, 15), (name, "strapping pin")
+        assert gpio not in (0, 5, 12), (name, "strap that a load could upset")
         assert gpio not in (1, 3), (name, "UART0 is the REPL")
         assert gpio not in (16, 17), (name, "PSRAM on WROVER")
-    outputs = ("HEATER_CUTOFF_PIN", "HEATER_PWM_PIN", "MOTOR_PWM_PIN", "MOTOR_DIR_PIN", *LED_PINS)
+    outputs = ("HEATER_CUTOFF_PIN", "HEATER_PWM_PIN", "MOTOR_PWM_PIN", "MOTOR_DIR_PIN", *LED_PINS,
+               "ANALOG_SELECT_PIN", "ANALOG_SELECT1_PIN")
     for name in outputs + BUTTON_PINS:
         assert pins[name] < 34, (name, "34..39 are input-only without pull-ups")
-    analog = ("THERM_A_PIN", "THERM_B_PIN", "VIN_PIN", "MOTOR_CURRENT_PIN")
+    analog = ("THERM_A_PIN", "THERM_B_PIN", "ANALOG_SHARED_PIN")
     for name in analog:
         assert 32 <= pins[name] <= 39, (name, "ADC1 only: ADC2 fails while WiFi runs")
     assert {int(g) for g in rep["adc_atten"]} == {pins[n] for n in analog}
@@ -279,19 +283,39 @@ def test_leds_bit_per_led(rep):
         assert levels == _bits(int(mask) & 0x3F), mask
 
 
-def test_pico_shared_adc_selects_then_settles_then_reads(impl):
-    rep = board_report("pico", impl)
+def test_shared_adc_selects_then_settles_then_reads(rep):
+    """Supply 0, motor current 1, heater current 2, reference 3 on the two select lines;
+    a line is written only when its bit changes, then the switch settles, then one read."""
     pins = rep["pins"]
-    shared, select = pins["ANALOG_SHARED_PIN"], pins["ANALOG_SELECT_PIN"]
+    shared = pins["ANALOG_SHARED_PIN"]
+    sel0, sel1 = pins["ANALOG_SELECT_PIN"], pins["ANALOG_SELECT1_PIN"]
+    read = "read_u16" if rep["board"] == "pico" else "read_uv"
+    just_read = [["ADC", shared, read, []]]
+
+    def switched(*writes):
+        events = [["Pin", gpio, "value", [level]] for gpio, level in writes]
+        return events, just_read
+
+    assert rep["vin_events"] == just_read  # already selected at boot
+    for name, writes in (("motor_current", [(sel0, 1)]), ("heater_current", [(sel0, 0), (sel1, 1)]),
+                         ("ref", [(sel0, 1)]), ("vin_again", [(sel0, 0), (sel1, 0)])):
+        events = rep[name + "_events"]
+        want_pins, want_read = switched(*writes)
+        n = len(want_pins)
+        assert events[:n] == want_pins, (name, events)
+        assert events[n][:3] == ["FakeTime", None, "sleep_us"] and events[n][3][0] >= 10, name
+        assert events[n + 1:] == want_read, name
+    assert rep["motor_current_again_events"] == just_read
+    assert rep["ref_again_events"] == just_read
+
+
+def test_pico_shared_adc_values(impl):
+    rep = board_report("pico", impl)
     assert rep["temp"] == [1111, 2222]
     assert rep["vin"] == 3333 and rep["vin_again"] == 3333
     assert rep["motor_current"] == 4444 and rep["motor_current_again"] == 4444
-    assert rep["vin_events"] == [["ADC", shared, "read_u16", []]]  # already selected at boot
-    switch = rep["motor_current_events"]
-    assert switch[0] == ["Pin", select, "value", [1]]
-    assert switch[1][:3] == ["FakeTime", None, "sleep_us"] and switch[1][3][0] >= 10
-    assert switch[2] == ["ADC", shared, "read_u16", []]
-    assert rep["motor_current_again_events"] == [["ADC", shared, "read_u16", []]]
+    assert rep["heater_current"] == 5555
+    assert rep["ref"] == 6666 and rep["ref_again"] == 6666
 
 
 def test_esp32_readings_are_3v3_scaled_u16(impl):
@@ -299,6 +323,8 @@ def test_esp32_readings_are_3v3_scaled_u16(impl):
     assert rep["temp"] == [32767, 19859]  # 1.65 V and 1.00 V of 3.3 V
     assert rep["vin"] == 41366  # 2.083 V
     assert rep["motor_current"] == 65535  # above the ADC's ceiling: full scale
+    assert rep["heater_current"] == 19859  # 1.0 V: 1.0 A on the 1 V/A shunt amplifier
+    assert rep["ref"] == 40671  # 2.048 V
     conv = rep["uv_to_u16"]
     for uv, counts in conv.items():
         uv = int(uv)
@@ -308,6 +334,14 @@ def test_esp32_readings_are_3v3_scaled_u16(impl):
             assert counts == 0
         else:
             assert abs(counts - uv * 65535 // 3_300_000) <= 1, (uv, counts)
+
+
+def test_reference_reads_the_limits_nominal_at_a_correct_adc(impl):
+    """limits.REF_NOMINAL_COUNTS is the 12-bit code of the ESP32's 2.048 V reading."""
+    import hal_sim  # noqa: F401
+    from cushion import limits
+    rep = board_report("esp32", impl)
+    assert abs((rep["ref"] >> 4) - limits.REF_NOMINAL_COUNTS) <= 1
 
 
 def test_serial(rep):

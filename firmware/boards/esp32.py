@@ -3,12 +3,16 @@
 Pins avoided: 0, 2, 5, 12, 15 (boot strapping), 6..11 (SPI flash), 1 and 3 (UART0: the REPL
 through the USB bridge), 16 and 17 (PSRAM on WROVER modules). GPIO 14 drives a signal at
 boot, so it is only a button input here. 34..39 are input-only and have no pull-ups: ADC only.
+The one exception: the analog switch's two select lines sit on strapping pins 2 and 15. A
+select input is high-impedance CMOS, so the pins' own boot straps hold (GPIO 2 low, GPIO 15
+high), and whatever they do during boot only picks which signal nobody is reading yet.
 
 Power stage (the same on every board): the heater MOSFET gate, the cut-off driver and the
 H-bridge enable have external pull-down resistors; ESP32 pads float while in reset.
 
-ADC: only ADC1 (GPIO 32..39): ADC2 cannot be read while WiFi runs. Four ADC1 inputs are
-free, so every signal has its own (no analog switch, unlike the Pico). ATTN_11DB gives a
+ADC: only ADC1 (GPIO 32..39): ADC2 cannot be read while WiFi runs. The thermistors have
+their own inputs; the supply, the motor current, the heater current and the reference share
+one through the 4-way analog switch of boards/analog.py, as on the Pico. ATTN_11DB gives a
 span up to about 3.1 V. The ESP32 ADC is not ratiometric to the 3.3 V rail and its raw
 counts are not linear, so each reading is taken as calibrated microvolts (``read_uv``) and
 scaled to the ``read_u16`` counts of an ideal 3.3 V ADC, the scale docs/hardware.md and the
@@ -26,6 +30,9 @@ import machine
 from machine import ADC, Pin
 from micropython import const
 
+from boards.analog import (
+    SOURCE_HEATER_CURRENT, SOURCE_MOTOR_CURRENT, SOURCE_REF, SOURCE_VIN, AnalogSwitch,
+)
 from boards.base import MachineBoard, Pins
 
 # ---- pin map (GPIO numbers) ------------------------------------------------------------
@@ -51,13 +58,15 @@ LED_FAULT_PIN = const(32)
 # Analog inputs, all on ADC1.
 THERM_A_PIN = const(36)  # SENSOR_VP, ADC1 channel 0, pad sensor A
 THERM_B_PIN = const(39)  # SENSOR_VN, ADC1 channel 3, pad sensor B
-VIN_PIN = const(34)  # ADC1 channel 6, supply divider
-MOTOR_CURRENT_PIN = const(35)  # ADC1 channel 7, motor shunt amplifier
+ANALOG_SHARED_PIN = const(34)  # ADC1 channel 6: the 4-way switch's output
+ANALOG_SELECT_PIN = const(2)  # switch select bit 0 (a strapping pin: see above)
+ANALOG_SELECT1_PIN = const(15)  # switch select bit 1 (sources: boards/analog.py)
 
 # ---- timing and scaling ----------------------------------------------------------------
 HEATER_PWM_HZ = const(500)  # resistive load: slow gate edges are fine, switching loss small
 MOTOR_PWM_HZ = const(20_000)  # above hearing; LEDC still has 11 bits of duty there
 SATURATION_UV = const(3_100_000)  # ATTN_11DB ceiling (datasheet: about 3.1 V)
+MUX_SETTLE_US = const(50)  # after moving the analog switch, before converting
 
 
 def _uv_to_u16(uv):
@@ -92,18 +101,28 @@ class Board(MachineBoard):
 
     def _init_analog(self):
         self._therms = (_adc(THERM_A_PIN), _adc(THERM_B_PIN))
-        self._vin = _adc(VIN_PIN)
-        self._motor_current = _adc(MOTOR_CURRENT_PIN)
+        self._analog = _adc(ANALOG_SHARED_PIN)
+        self._switch = AnalogSwitch(ANALOG_SELECT_PIN, ANALOG_SELECT1_PIN, MUX_SETTLE_US)
 
     # ---- inputs ------------------------------------------------------------------------
     def read_temp(self, index):
         return _uv_to_u16(self._therms[index].read_uv())
 
     def read_vin(self):
-        return _uv_to_u16(self._vin.read_uv())
+        self._switch.select(SOURCE_VIN)
+        return _uv_to_u16(self._analog.read_uv())
 
     def read_motor_current(self):
-        return _uv_to_u16(self._motor_current.read_uv())
+        self._switch.select(SOURCE_MOTOR_CURRENT)
+        return _uv_to_u16(self._analog.read_uv())
+
+    def read_heater_current(self):
+        self._switch.select(SOURCE_HEATER_CURRENT)
+        return _uv_to_u16(self._analog.read_uv())
+
+    def read_ref(self):
+        self._switch.select(SOURCE_REF)
+        return _uv_to_u16(self._analog.read_uv())
 
     # ---- reset cause ----------------------------------------------------------------
     def reset_cause(self):

@@ -10,20 +10,18 @@ the other channel of each of those slices is left unused or used as a plain GPIO
 PWM at another frequency.
 
 ADC: only GP26..GP28 (ADC0..ADC2) reach the header; GP29/ADC3 measures VSYS/3 on the Pico
-board. Thermistors A and B get ADC0 and ADC1. The supply divider and the motor current
-amplifier share ADC2 through an SPDT analog switch (e.g. 74LVC1G3157) whose select input is
-ANALOG_SELECT_PIN. Each source has its RC filter capacitor on its own side of the switch, so
-a switch only has to charge the ADC pin and switch capacitance (tens of pF from about 8 k):
-well under a microsecond. MUX_SETTLE_US waits far longer than that before the conversion.
-The switch is moved only when the other source is asked for.
+board. Thermistors A and B get ADC0 and ADC1. The supply divider, the motor current, the
+heater current and the fixed reference share ADC2 through the 4-way analog switch of
+boards/analog.py, selected by ANALOG_SELECT_PIN (bit 0) and ANALOG_SELECT1_PIN (bit 1).
 """
 
-import time
-
 import machine
-from machine import ADC, Pin
+from machine import ADC
 from micropython import const
 
+from boards.analog import (
+    SOURCE_HEATER_CURRENT, SOURCE_MOTOR_CURRENT, SOURCE_REF, SOURCE_VIN, AnalogSwitch,
+)
 from boards.base import MachineBoard, Pins
 
 # ---- pin map (GPIO numbers) ------------------------------------------------------------
@@ -50,16 +48,14 @@ LED_FAULT_PIN = const(20)
 # Analog inputs.
 THERM_A_PIN = const(26)  # ADC0, pad sensor A
 THERM_B_PIN = const(27)  # ADC1, pad sensor B
-ANALOG_SHARED_PIN = const(28)  # ADC2: supply divider or motor current, per the switch
-ANALOG_SELECT_PIN = const(13)  # analog switch select: 0 = supply divider, 1 = motor current
+ANALOG_SHARED_PIN = const(28)  # ADC2: the 4-way switch's output
+ANALOG_SELECT_PIN = const(13)  # switch select bit 0
+ANALOG_SELECT1_PIN = const(14)  # switch select bit 1 (sources: boards/analog.py)
 
 # ---- timing ----------------------------------------------------------------------------
 HEATER_PWM_HZ = const(500)  # resistive load: slow gate edges are fine, switching loss small
 MOTOR_PWM_HZ = const(20_000)  # above hearing: no motor whine
 MUX_SETTLE_US = const(50)  # after moving the analog switch, before converting
-
-_SELECT_VIN = const(0)
-_SELECT_MOTOR_CURRENT = const(1)
 
 # machine.reset() on rp2 is a reboot forced through the watchdog, so machine.reset_cause()
 # reports WDT_RESET for it too. The watchdog REASON register tells them apart: bit 0 TIMER
@@ -85,25 +81,26 @@ class Board(MachineBoard):
     def _init_analog(self):
         self._therms = (ADC(THERM_A_PIN), ADC(THERM_B_PIN))
         self._analog = ADC(ANALOG_SHARED_PIN)
-        self._select = Pin(ANALOG_SELECT_PIN, Pin.OUT, value=_SELECT_VIN)
-        self._selected = _SELECT_VIN
+        self._switch = AnalogSwitch(ANALOG_SELECT_PIN, ANALOG_SELECT1_PIN, MUX_SETTLE_US)
 
     # ---- inputs ------------------------------------------------------------------------
     def read_temp(self, index):
         return self._therms[index].read_u16()
 
-    def _select_source(self, source):
-        if source != self._selected:
-            self._select.value(source)
-            self._selected = source
-            time.sleep_us(MUX_SETTLE_US)
-
     def read_vin(self):
-        self._select_source(_SELECT_VIN)
+        self._switch.select(SOURCE_VIN)
         return self._analog.read_u16()
 
     def read_motor_current(self):
-        self._select_source(_SELECT_MOTOR_CURRENT)
+        self._switch.select(SOURCE_MOTOR_CURRENT)
+        return self._analog.read_u16()
+
+    def read_heater_current(self):
+        self._switch.select(SOURCE_HEATER_CURRENT)
+        return self._analog.read_u16()
+
+    def read_ref(self):
+        self._switch.select(SOURCE_REF)
         return self._analog.read_u16()
 
     # ---- reset cause ----------------------------------------------------------------

@@ -36,8 +36,11 @@ EVENT_FIELDS = {
 }
 EVENT_NAMES = tuple(EVENT_FIELDS)
 
-# What hal_sim can inject (DESIGN section 9), in the order the docs list them.
+# What hal_sim can inject (DESIGN section 9; hal_sim/faults.py has their arguments), in the
+# order the docs list them: the first eleven, then the power stage's and the rest.
 FAULT_KINDS = (
     "sensor_open", "sensor_short", "sensor_detached", "sensor_drift", "heater_stuck_on",
     "heater_open", "supply_low", "supply_high", "motor_stall", "loop_hang", "serial_noise",
+    "mosfet_leak", "cutoff_stuck_closed", "cutoff_stuck_open", "sensor_offset",
+    "adc_reference", "heater_degraded", "clock_freeze", "serial_block",
 )

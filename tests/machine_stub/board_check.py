@@ -190,10 +190,12 @@ def board_report(board, tmp_dir):
         return DirStorage(tmp_dir + path)
 
     # The shared HAL (boards.base) and the board module each get the stand-ins.
+    import boards.analog as analog
     import boards.base as base
 
     fake_time = FakeTime()
     fake_micropython = FakeMicropython()
+    analog.time = fake_time
     for m in (base, mod):
         m.time = fake_time
         m.micropython = fake_micropython
@@ -283,32 +285,34 @@ def board_report(board, tmp_dir):
     report["leds_redundant_events"] = _events_since(mark)
     hal.leds(0)
 
-    # ---- analog inputs
+    # ---- analog inputs: the thermistors direct, the rest through the 4-way switch
+    sel0, sel1 = mod.ANALOG_SELECT_PIN, mod.ANALOG_SELECT1_PIN
+
+    def source():
+        return machine.level(sel0) | machine.level(sel1) << 1
+
     if board == "pico":
         machine.ADC_U16[mod.THERM_A_PIN] = 1111
         machine.ADC_U16[mod.THERM_B_PIN] = 2222
-        sel = mod.ANALOG_SELECT_PIN
-        machine.ADC_U16[mod.ANALOG_SHARED_PIN] = lambda: 3333 if machine.level(sel) == 0 else 4444
+        by_source = [3333, 4444, 5555, 6666]
+        machine.ADC_U16[mod.ANALOG_SHARED_PIN] = lambda: by_source[source()]
     else:
         machine.ADC_UV[mod.THERM_A_PIN] = 1_650_000
         machine.ADC_UV[mod.THERM_B_PIN] = 1_000_000
-        machine.ADC_UV[mod.VIN_PIN] = 2_083_000
-        machine.ADC_UV[mod.MOTOR_CURRENT_PIN] = 3_250_000  # above the ADC's ceiling
+        # supply 2.083 V; motor current above the ADC's ceiling; heater 1.0 V; ref 2.048 V
+        by_source = [2_083_000, 3_250_000, 1_000_000, 2_048_000]
+        machine.ADC_UV[mod.ANALOG_SHARED_PIN] = lambda: by_source[source()]
     report["temp"] = [hal.read_temp(0), hal.read_temp(1)]
-    mark = len(machine.LOG)
-    report["vin"] = hal.read_vin()
-    report["vin_events"] = _events_since(mark)
-    mark = len(machine.LOG)
-    report["motor_current"] = hal.read_motor_current()
-    report["motor_current_events"] = _events_since(mark)
-    mark = len(machine.LOG)
-    report["motor_current_again"] = hal.read_motor_current()
-    report["motor_current_again_events"] = _events_since(mark)
-    report["vin_again"] = hal.read_vin()
+    for name in ("vin", "motor_current", "motor_current_again", "heater_current", "ref",
+                 "ref_again", "vin_again"):
+        read = getattr(hal, "read_" + name.replace("_again", ""))
+        mark = len(machine.LOG)
+        report[name] = read()
+        report[name + "_events"] = _events_since(mark)
     if board == "esp32":
         conv = {}
         for uv in (-5, 0, 99, 100, 1_000_000, 1_650_000, 3_099_999, 3_100_000, 3_900_000):
-            machine.ADC_UV[mod.VIN_PIN] = uv
+            by_source[0] = uv
             conv[str(uv)] = hal.read_vin()
         report["uv_to_u16"] = conv
 
@@ -418,6 +422,8 @@ def board_report(board, tmp_dir):
         hal.read_temp(1)
         hal.read_vin()
         hal.read_motor_current()
+        hal.read_heater_current()
+        hal.read_ref()
 
     def serial_empty():
         state[0] = hal.serial_readinto(buf)

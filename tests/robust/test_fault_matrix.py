@@ -20,7 +20,8 @@ import itertools
 
 import pytest
 
-from hal_sim import FAULTS, Simulation
+from hal_sim import Simulation
+from hal_sim.faults import BASE_FAULTS as FAULTS  # the new kinds: tests/sim/test_envelope_faults.py
 from tests.robust._common import (
     AMBIENTS, LEVELS, PAD_MAX_C, SETPOINTS_C100, SUPPLIES, TICK_S, fault_events, step_checked,
     tick_n,

@@ -22,7 +22,8 @@ Default: a derandomized profile with few examples (~30 s); `slow` runs many more
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hal_sim import FAULTS, Simulation
+from hal_sim import Simulation
+from hal_sim.faults import BASE_FAULTS as FAULTS  # the new kinds: tests/sim/test_envelope_faults.py
 
 TICK_S = Simulation.tick_ms / 1000
 LINES = ["status", "info", "heat off", "heat low", "heat medium", "heat high", "massage off",

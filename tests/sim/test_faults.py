@@ -10,7 +10,7 @@ injected into pad sensor A and, separately, B (single faults, one at a time).
 import pytest
 from cushion import limits
 
-from hal_sim import FAULTS
+from hal_sim.faults import BASE_FAULTS as FAULTS  # the new kinds: tests/sim/test_envelope_faults.py
 from hal_sim.physics import PadParams
 from tests.sim import (
     EPS, PAD_MAX_C, TICK_S, fault_events, heat_state, start, ticks, to_phase,

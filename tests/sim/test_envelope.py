@@ -1,0 +1,199 @@
+"""The plant envelope as data (hal_sim/envelope.py) and the faults' interface
+(hal_sim/faults.py, Simulation.inject/repair): ranges, corners, the seeded draw, argument
+checking, and what the new faults do to the board the firmware sees."""
+
+import random
+
+import pytest
+
+from hal_sim import envelope, faults
+from hal_sim.physics import PadParams
+from cushion.schema import FAULT_KINDS
+
+from . import ticks
+
+ISSUE_TABLE = {  # the envelope of issue 10 (docs/simulator.md, "The plant envelope")
+    "power_scale": (0.8, 1.2), "mass_scale": (0.7, 1.3), "loss_scale": (0.4, 1.5),
+    "sensor_tau_s": (4.0, 15.0), "hotspot_c": (0.0, 3.0), "ntc_r25_error": (-0.03, 0.03),
+    "ntc_beta_error": (-0.02, 0.02), "r_supply_ohm": (0.05, 0.5), "ambient_c": (0.0, 40.0),
+}
+
+
+def _values(cond, key):
+    v = getattr(cond.pad, key) if hasattr(cond.pad, key) else getattr(cond, key)
+    return v if isinstance(v, list) else [v]
+
+
+def test_ranges_are_the_issue_table_and_name_real_fields():
+    for key, rng in ISSUE_TABLE.items():
+        assert envelope.RANGES[key] == rng
+    ref = PadParams()
+    for key, (lo, hi) in envelope.RANGES.items():
+        assert hasattr(ref, key) or key in ("ambient_c", "supply_v")
+        assert lo < hi
+        if hasattr(ref, key):  # the reference pad lies inside its own envelope
+            assert all(lo <= v <= hi for v in _values(envelope.NOMINAL, key)), key
+
+
+@pytest.mark.parametrize("name", list(envelope.CORNERS))
+def test_every_corner_lies_inside_the_envelope(name):
+    cond = envelope.corner(name)
+    assert cond.name == name
+    for key, (lo, hi) in envelope.RANGES.items():
+        assert all(lo <= v <= hi for v in _values(cond, key)), (name, key)
+
+
+def test_the_corners_the_safety_tests_need_are_there():
+    for name in ("hot_corner", "cold_weak_corner", "slow_sensor_corner", "blanket_corner",
+                 "no_back_corner", "reads_low_corner", "mismatched_sensors_corner",
+                 "noisy_corner", "weak_adapter_corner"):
+        assert name in envelope.CORNERS
+    hot, cold = envelope.corner("hot_corner"), envelope.corner("cold_weak_corner")
+    assert hot.ambient_c == 40.0 and hot.supply_v == 13.2 and hot.pad.power_scale == 1.2
+    assert cold.ambient_c == 0.0 and cold.supply_v == 10.8 and cold.pad.r_supply_ohm == 0.3
+    assert envelope.corner("slow_sensor_corner").pad.sensor_tau_s == [15.0, 15.0]
+
+
+def test_unknown_corner_names_the_known_ones():
+    with pytest.raises(ValueError, match="hot_corner.*cold_weak_corner"):
+        envelope.corner("lukewarm")
+
+
+def test_draw_is_seeded_and_inside_the_envelope():
+    a = [envelope.draw(random.Random(5)).describe() for _ in range(2)]
+    assert a[0] == a[1]
+    rng = random.Random(11)
+    conds = [envelope.draw(rng) for _ in range(300)]
+    assert len({c.describe() for c in conds}) == 300
+    for cond in conds:
+        for key, (lo, hi) in envelope.RANGES.items():
+            assert all(lo <= v <= hi for v in _values(cond, key)), key
+    assert any(not c.pad.back_present for c in conds)
+    assert any(c.pad.adc_spike_per_s > 0 for c in conds)
+
+
+def test_simulation_builds_that_pad_in_that_setting():
+    cond = envelope.corner("hot_corner")
+    sim = envelope.simulation(cond, seed=3)
+    assert sim.cushion.params is cond.pad
+    assert sim.cushion.ambient_c == 40.0 and sim.cushion.supply_v == 13.2
+    changed = envelope.with_params(cond, loss_scale=0.4, ambient_c=30.0)
+    assert changed.pad.loss_scale == 0.4 and changed.ambient_c == 30.0
+    assert cond.pad.loss_scale == 1.0  # the corner itself is untouched
+    with pytest.raises(ValueError, match="unknown pad parameter 'los_scale'"):
+        envelope.with_params(cond, los_scale=0.4)
+
+
+# ---- the faults' interface ---------------------------------------------------------------
+
+def test_every_fault_kind_has_its_arguments_and_defaults():
+    assert set(faults.ARGS) == set(FAULT_KINDS)
+    assert faults.BASE_FAULTS + faults.NEW_FAULTS == FAULT_KINDS
+    for kind, spec in faults.ARGS.items():
+        assert faults.validate_args(kind, {}) is None
+        for name, (default, lo, hi) in spec.items():
+            assert name in faults.ARG_NAMES
+            if name != "sensor":
+                assert lo <= default <= hi
+    assert faults.ARGS["sensor_drift"]["rate_c_per_min"][0] == -1.0  # the old default
+
+
+@pytest.mark.parametrize("kind,args,message", [
+    ("sensor_wobble", {}, "unknown fault 'sensor_wobble'; one of sensor_open"),
+    ("mosfet_leak", {"percent": 5}, "mosfet_leak takes fraction, not 'percent'"),
+    ("mosfet_leak", {"fraction": 1.5}, "fraction must be a number from 0.0 to 1.0, not 1.5"),
+    ("mosfet_leak", {"fraction": "lots"}, "fraction must be a number"),
+    ("heater_open", {"sensor": 1}, "heater_open takes no arguments, not 'sensor'"),
+    ("sensor_offset", {"sensor": 2}, "sensor must be 0, 1 or \"both\", not 2"),
+    ("sensor_offset", {"sensor": True}, "sensor must be 0, 1 or \"both\""),
+    ("sensor_drift", {"rate_c_per_min": float("nan")}, "rate_c_per_min must be a number"),
+    ("serial_block", {"seconds": -1}, "seconds must be a number from 0.0"),
+])
+def test_bad_fault_arguments_are_refused_and_change_nothing(sim, kind, args, message):
+    err = faults.validate_args(kind, args)
+    assert err is not None and message in err
+    before = (list(sim.cushion.sensor_offset_c), sim.cushion.power.mosfet_leak)
+    with pytest.raises(ValueError) as info:
+        sim.inject(kind, **args)
+    assert message in str(info.value)
+    assert sim.active_faults == []
+    assert (list(sim.cushion.sensor_offset_c), sim.cushion.power.mosfet_leak) == before
+
+
+@pytest.fixture
+def sim():
+    return envelope.simulation(envelope.NOMINAL)
+
+
+def test_sensor_faults_take_a_sensor_or_both_and_repair_one_at_a_time(sim):
+    sim.inject("sensor_offset", sensor="both", value_c=-3.0)
+    assert sim.cushion.sensor_offset_c == [-3.0, -3.0]
+    sim.repair("sensor_offset", sensor=0)
+    assert sim.cushion.sensor_offset_c == [0.0, -3.0]
+    assert sim.active_faults == ["sensor_offset"]  # still on sensor B
+    sim.repair("sensor_offset")
+    assert sim.cushion.sensor_offset_c == [0.0, 0.0] and sim.active_faults == []
+    sim.inject("sensor_drift", 1)  # the old positional sensor still works
+    assert sim.cushion.sensor_drift_c_per_min == [0.0, -1.0]
+    sim.inject("sensor_drift", sensor=0, rate_c_per_min=-0.5)
+    assert sim.cushion.sensor_drift_c_per_min == [-0.5, -1.0]
+
+
+def test_power_stage_faults_set_and_clear_the_hardware(sim):
+    pw = sim.cushion.power
+    sim.inject("mosfet_leak", fraction=0.2)
+    sim.inject("heater_degraded", fraction=0.4)
+    sim.inject("cutoff_stuck_closed")
+    sim.inject("adc_reference", percent=-2.0)
+    assert (pw.mosfet_leak, pw.degraded, pw.cutoff_stuck_closed) == (0.2, 0.4, True)
+    assert sim.cushion.adc_gain == pytest.approx(0.98)
+    for kind in ("mosfet_leak", "heater_degraded", "cutoff_stuck_closed", "adc_reference"):
+        sim.repair(kind)
+    assert (pw.mosfet_leak, pw.degraded, pw.cutoff_stuck_closed) == (0.0, 0.0, False)
+    assert sim.cushion.adc_gain == 1.0 and sim.active_faults == []
+
+
+def test_the_board_reads_heater_current_and_reference(sim):
+    assert sim.command("heat high")["ok"]
+    sim.run(5)  # warming: full duty, both switches closed
+    counts = sim.board.read_heater_current() >> 4
+    amps = sim.cushion.heater_current_a
+    assert amps > 1.5
+    assert abs(counts - amps / 3.3 * 4095) <= 3
+    assert abs((sim.board.read_ref() >> 4) - 2541) <= 3
+    assert sim.command("heat off")["ok"]
+    sim.run(1)
+    assert sim.board.read_heater_current() >> 4 <= 3
+
+
+def test_clock_freeze_stops_ticks_ms_but_not_the_watchdog(sim):
+    sim.run(1)
+    t = sim.board.ticks_ms()
+    sim.inject("clock_freeze")
+    sim.run(5)
+    assert sim.board.ticks_ms() == t
+    assert sim.resets == []  # the loop still feeds it
+    sim.inject("loop_hang")  # a hung loop while the clock stands still: the watchdog fires
+    sim.run(2.2)
+    assert [cause for _, cause in sim.resets] == ["watchdog"]
+    sim.repair("clock_freeze")
+    sim.run(1)
+    assert sim.board.ticks_diff(sim.board.ticks_ms(), t) == pytest.approx(1000, abs=60)
+
+
+def test_serial_block_drops_whole_lines_then_clears_by_itself(sim):
+    assert sim.board.serial_write(b"x\n") is True
+    sim.board.tx = bytearray()
+    sim.inject("serial_block", seconds=3)
+    assert sim.board.serial_write(b'{"ok": true}\n') is False
+    n = len(sim.replies)
+    sim.serial_in(b"status\n")
+    sim.run(1)
+    assert len(sim.replies) == n and sim.board.tx_dropped >= 2  # the reply was dropped
+    sim.run(2.1)
+    assert sim.command("status")["ok"]  # after 3 s the port takes writes again
+    sim.inject("serial_block")  # without seconds: until repaired
+    sim.run(ticks(10) * 0.05)
+    assert sim.board.serial_blocked
+    sim.repair("serial_block")
+    assert sim.command("status")["ok"]
