@@ -114,12 +114,14 @@ def build_parser():
     p.add_argument("--pty", action="store_true", help="serve on a pseudo-terminal too")
     p.add_argument("--speed", type=_speed_arg, default=1.0, metavar="X",
                    help="run X times faster than real time (default 1)")
-    p.add_argument("--ambient", type=_ambient_arg, default=22.0, metavar="C",
-                   help="room temperature in C (default 22)")
+    p.add_argument("--ambient", type=_ambient_arg, default=None, metavar="C",
+                   help="room temperature in C (default 22, or the pad's)")
     p.add_argument("--fault", type=_fault_arg, action="append", default=[],
                    metavar="KIND@SECONDS", help="inject fault KIND at simulated second "
                                                 "SECONDS (repeatable)")
     p.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
+    from host.simclock import add_pad_arguments
+    add_pad_arguments(p)
     p = add("run", "run a scenario file (TOML) on the simulator and check its expectations")
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--plot", metavar="F.png")
@@ -329,7 +331,8 @@ def cmd_sim(args, out):
     from host.simserver import serve
     try:
         return serve(listen=args.listen, pty=args.pty, speed=args.speed,
-                     ambient_c=args.ambient, faults=args.fault, seed=args.seed, out=out.stream)
+                     ambient_c=args.ambient, faults=args.fault, seed=args.seed, out=out.stream,
+                     pad=args.pad, params=args.param)
     except OSError as exc:
         raise UsageError(f"cannot serve the simulated cushion: {exc}")
 

@@ -1,6 +1,6 @@
 """pyserial URL handler for `sim://`: a private simulated cushion running in this process.
 
-    sim://[?speed=X][&ambient=C][&fault=KIND@SECONDS]...[&seed=N]
+    sim://[?speed=X][&ambient=C][&fault=KIND@SECONDS]...[&seed=N][&pad=CORNER][&param=NAME:V]...
 
 `serial.serial_for_url("sim://?speed=50")` (after `import host`) returns a port object that
 behaves like a cushion on a cable: while it is open a background thread steps a fresh
@@ -15,9 +15,12 @@ import urllib.parse
 
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException, Timeout
 
-from host.simclock import PacedSimulation, parse_ambient, parse_fault, parse_speed
+from host.simclock import (
+    PacedSimulation, parse_ambient, parse_fault, parse_pad, parse_param, parse_speed,
+)
 
-URL_FORM = "sim://[?speed=X][&ambient=C][&fault=KIND@SECONDS]...[&seed=N]"
+URL_FORM = ("sim://[?speed=X][&ambient=C][&fault=KIND@SECONDS]...[&seed=N][&pad=CORNER]"
+            "[&param=NAME:VALUE]...")
 
 
 class SimURLError(SerialException, ValueError):
@@ -41,6 +44,10 @@ def parse_sim_url(url):
                 opts["ambient_c"] = parse_ambient(values[-1])
             elif key == "fault":
                 opts["faults"] = [parse_fault(v) for v in values]
+            elif key == "pad":  # a corner of the plant envelope (hal_sim/envelope.py)
+                opts["pad"] = parse_pad(values[-1])
+            elif key == "param":  # an envelope parameter, repeatable
+                opts["params"] = [parse_param(v) for v in values]
             elif key == "seed":
                 try:
                     opts["seed"] = int(values[-1])
@@ -48,6 +55,8 @@ def parse_sim_url(url):
                     raise ValueError(f"seed must be an integer (got {values[-1]!r})")
             else:
                 raise ValueError(f"unknown option {key!r}")
+        if ("pad" in opts or "params" in opts) and "ambient" not in query:
+            opts["ambient_c"] = None  # the pad's own room
     except ValueError as exc:
         raise SimURLError(f"bad sim:// URL {url!r}: {exc} (form: {URL_FORM})")
     return opts

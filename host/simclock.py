@@ -66,6 +66,69 @@ def parse_ambient(text):
     return parse_number("ambient", text, minimum=-40.0, maximum=60.0)
 
 
+def parse_pad(text):
+    """A corner of the plant envelope by name (hal_sim/envelope.py), e.g. "hot_corner"."""
+    from hal_sim import envelope
+    envelope.corner(str(text))  # ValueError naming the known corners
+    return str(text)
+
+
+def parse_param(text):
+    """`"loss_scale:0.4"` -> `("loss_scale", 0.4)`: an envelope parameter and a value inside
+    its range; a per-sensor one takes `A,B` (or one value for both), back_present true/false."""
+    from hal_sim import envelope
+    name, sep, value = str(text).partition(":")
+    name = name.strip()
+    if not sep or name not in envelope.RANGES:
+        raise ValueError("param must be NAME:VALUE with NAME one of {} (got {!r})".format(
+            ", ".join(envelope.RANGES), text))
+    lo, hi = envelope.RANGES[name]
+    if name == "back_present":
+        v = value.strip().lower()
+        if v not in ("true", "false", "1", "0"):
+            raise ValueError(f"back_present must be true or false (got {value!r})")
+        return name, v in ("true", "1")
+    words = value.split(",")
+    if name in envelope.PER_SENSOR:
+        if len(words) not in (1, 2):
+            raise ValueError(f"{name} takes one value or two (A,B) (got {value!r})")
+        nums = [parse_number(name, w, minimum=lo, maximum=hi) for w in words]
+        return name, nums * 2 if len(nums) == 1 else nums
+    if len(words) != 1:
+        raise ValueError(f"{name} takes one value (got {value!r})")
+    return name, parse_number(name, value, minimum=lo, maximum=hi)
+
+
+def add_pad_arguments(parser):
+    """`cushion sim --pad CORNER --param NAME:VALUE ...` (argparse, usage errors on bad ones)."""
+    import argparse
+
+    def typed(parse):
+        def convert(text):
+            try:
+                return parse(text)
+            except ValueError as exc:
+                raise argparse.ArgumentTypeError(str(exc))
+        return convert
+
+    parser.add_argument("--pad", type=typed(parse_pad), metavar="CORNER",
+                        help="a corner of the plant envelope, e.g. hot_corner (default nominal)")
+    parser.add_argument("--param", type=typed(parse_param), action="append", default=[],
+                        metavar="NAME:VALUE", help="an envelope parameter of the pad, e.g. "
+                                                   "loss_scale:0.4 (repeatable)")
+
+
+def pad_conditions(pad=None, params=(), ambient_c=None):
+    """The envelope Conditions for a corner (default the nominal pad) with `params`
+    ((name, value) pairs) applied; an explicit ambient_c wins over the corner's."""
+    from hal_sim import envelope
+    cond = envelope.corner(pad or "nominal")
+    changes = dict(params)
+    if ambient_c is not None:
+        changes["ambient_c"] = ambient_c
+    return envelope.with_params(cond, **changes) if changes else cond
+
+
 class PacedSimulation:
     """One Simulation, stepped to keep up with `speed` x the wall clock.
 
@@ -73,12 +136,19 @@ class PacedSimulation:
     single-threaded.
     """
 
-    def __init__(self, speed=1.0, ambient_c=22.0, faults=(), seed=1, clock=time.monotonic):
+    def __init__(self, speed=1.0, ambient_c=22.0, faults=(), seed=1, clock=time.monotonic,
+                 pad=None, params=()):
         from hal_sim import Simulation  # imported late: only sim users need the simulator
         # bridge=True: the Simulation passes the firmware's raw serial bytes to serial_out()
         # (without it, it only parses them into sim.events / sim.replies).
-        self.sim = Simulation(ambient_c=ambient_c, start_ticks_ms=0, seed=seed, record=False,
-                              bridge=True)
+        if pad is None and not params:
+            self.sim = Simulation(ambient_c=22.0 if ambient_c is None else ambient_c,
+                                  start_ticks_ms=0, seed=seed, record=False, bridge=True)
+        else:  # a pad of the envelope; ambient_c None: the pad's own
+            cond = pad_conditions(pad, params, ambient_c)
+            self.sim = Simulation(params=cond.pad, ambient_c=cond.ambient_c,
+                                  supply_v=cond.supply_v, start_ticks_ms=0, seed=seed,
+                                  record=False, bridge=True)
         self.speed = float(speed)
         self.clock = clock
         self.tick_s = getattr(self.sim, "tick_ms", 50) / 1000.0

@@ -180,11 +180,15 @@ class SimServer:
         self.sel.close()
 
 
-def serve(listen=None, pty=False, speed=1.0, ambient_c=22.0, faults=(), seed=1, out=None):
-    """Build the simulated cushion, print its URLs, serve until SIGINT/SIGTERM.  Returns 0."""
+def serve(listen=None, pty=False, speed=1.0, ambient_c=22.0, faults=(), seed=1, out=None,
+          pad=None, params=()):
+    """Build the simulated cushion, print its URLs, serve until SIGINT/SIGTERM.  Returns 0.
+    `pad` / `params`: a corner and parameters of the plant envelope (ambient_c None: the
+    pad's own)."""
     if listen is None and not pty:
         listen, pty = ("127.0.0.1", 0), True     # nothing asked: offer both
-    paced = PacedSimulation(speed=speed, ambient_c=ambient_c, faults=faults, seed=seed)
+    paced = PacedSimulation(speed=speed, ambient_c=ambient_c, faults=faults, seed=seed,
+                            pad=pad, params=params)
     server = SimServer(paced, listen=listen, pty=pty, out=out)
     server.serve_forever()
     return 0

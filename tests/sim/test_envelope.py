@@ -2,7 +2,9 @@
 (hal_sim/faults.py, Simulation.inject/repair): ranges, corners, the seeded draw, argument
 checking, and what the new faults do to the board the firmware sees."""
 
+import pathlib
 import random
+import re
 
 import pytest
 
@@ -197,3 +199,89 @@ def test_serial_block_drops_whole_lines_then_clears_by_itself(sim):
     assert sim.board.serial_blocked
     sim.repair("serial_block")
     assert sim.command("status")["ok"]
+
+
+# ---- the docs say what the data says ----------------------------------------------------
+
+DOCS = pathlib.Path(__file__).resolve().parents[2] / "docs"
+
+
+def _table_rows(text, header):
+    """The rows (lists of cells) of the markdown table whose header line starts `header`."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([c.strip() for c in line.strip("|").split("|")])
+    return rows
+
+
+def test_simulator_doc_envelope_table_is_the_data():
+    rows = _table_rows((DOCS / "simulator.md").read_text(),
+                       "| parameter | nominal | envelope |")
+    ref = PadParams()
+    names = []
+    for name, nominal, rng, _why in rows:
+        name = name.strip("`")
+        names.append(name)
+        lo, hi = (w.strip() for w in rng.split(".."))
+        want = envelope.RANGES[name]
+        if name == "back_present":
+            assert (lo, hi) == ("False", "True") and nominal == str(ref.back_present)
+            continue
+        assert (float(lo), float(hi)) == want, name
+        have = (getattr(ref, name) if hasattr(ref, name)
+                else getattr(envelope.NOMINAL, name))
+        values = [float(v) for v in nominal.split(",")]
+        assert values == pytest.approx(have if isinstance(have, list) else [have],
+                                       abs=5e-4), name
+    assert names == list(envelope.RANGES)
+
+
+def test_simulator_doc_corner_and_fault_tables_are_the_data():
+    text = (DOCS / "simulator.md").read_text()
+    corners = [r[0].strip("`") for r in _table_rows(text, "| corner | what it is |")]
+    assert corners == list(envelope.CORNERS)
+    rows = _table_rows(text, "| fault | arguments (default) |")
+    assert [r[0].strip("`") for r in rows] == sorted(FAULT_KINDS, key=_doc_order)
+    for kind, args, _what in rows:
+        kind = kind.strip("`")
+        spec = faults.ARGS[kind]
+        documented = re.findall(r"`(\w+)` \(([^)]*)\)", args)
+        assert [n for n, _ in documented] == list(spec), kind
+        for name, default in documented:
+            if name == "seconds":
+                assert default.startswith("0") and spec[name][0] == 0.0
+            else:
+                assert default == repr(spec[name][0]), (kind, name)
+
+
+def _doc_order(kind):
+    # the docs list the sensor faults first, then the heater's, the supply's, the rest
+    order = ("sensor_open", "sensor_short", "sensor_detached", "sensor_drift", "sensor_offset",
+             "heater_stuck_on", "heater_open", "mosfet_leak", "cutoff_stuck_closed",
+             "cutoff_stuck_open", "heater_degraded", "adc_reference", "supply_low",
+             "supply_high", "motor_stall", "loop_hang", "clock_freeze", "serial_block",
+             "serial_noise")
+    return order.index(kind)
+
+
+def test_hardware_doc_matches_limits_and_pin_maps():
+    from cushion import limits
+    text = (DOCS / "hardware.md").read_text()
+    assert "full scale 3300 mA" in text and limits.HEATER_FULL_SCALE_MA == 3300
+    assert "2541 (12-bit)" in text and limits.REF_NOMINAL_COUNTS == 2541
+    for member in ("read_heater_current() -> int", "read_ref() -> int",
+                   "serial_write(data) -> bool"):
+        assert "`%s`" % member in text
+    boards = DOCS.parent / "firmware" / "boards"
+    rows = {r[0]: r[1:] for r in _table_rows(text, "| board | switch output |")}
+    for board, row in (("pico", rows["Pico"]), ("esp32", rows["ESP32 DevKitC"])):
+        src = (boards / (board + ".py")).read_text()
+        pins = {k: int(v) for k, v in re.findall(r"^(ANALOG_\w+_PIN) = const\((\d+)\)", src,
+                                                  re.M)}
+        doc = [int(re.search(r"(\d+)", cell).group(1)) for cell in row]
+        assert doc == [pins["ANALOG_SHARED_PIN"], pins["ANALOG_SELECT_PIN"],
+                       pins["ANALOG_SELECT1_PIN"]], board
