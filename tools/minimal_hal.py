@@ -30,6 +30,8 @@ class Hal:
         self.t = (1 << 30) - 20000  # cross the ticks_ms wrap during a measurement
         self.storage = Storage()
         self.temp = 1499 << 4  # ~37.9 C: holding just under the low set-point
+        self.pwm = 0
+        self.on = False
 
     def ticks_ms(self):
         return self.t
@@ -44,10 +46,10 @@ class Hal:
         pass
 
     def heater_pwm(self, p):
-        pass
+        self.pwm = p
 
     def heater_enable(self, on):
-        pass
+        self.on = on
 
     def motor(self, p, d):
         pass
@@ -60,6 +62,13 @@ class Hal:
 
     def read_vin(self):
         return 2612 << 4  # 12.0 V
+
+    def read_heater_current(self):
+        # a healthy element: 2050 counts (1.65 A) at full duty, nothing unless both conduct
+        return (self.pwm * 2050 // 1000) << 4 if self.on else 0
+
+    def read_ref(self):
+        return 2541 << 4  # the reference at a correct ADC
 
     def read_motor_current(self):
         return 1000 << 4  # ~400 mA: a running motor

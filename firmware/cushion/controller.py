@@ -16,7 +16,7 @@ from cushion import commands, limits, panel, protocol
 from cushion.buttons import Buttons
 from cushion.dose import CAPPED, NOTHING, ThermalDose
 from cushion.heat import HELD_OFF, HeatControl
-from cushion.names import MOTOR_STALL
+from cushion.names import CLOCK_FAULT, MOTOR_STALL, SWITCH_NAMES
 from cushion.outputs import OutputGate
 from cushion.readings import Readings
 from cushion.safety import Supervisor
@@ -41,6 +41,10 @@ class Controller:
         self.vib = Vibration(hal)
         self.vib.intensity = self.settings["intensity"]
         self.safety = Supervisor(hal)
+        # SR-12 across power loss: a heater fault latched before the reset is latched again.
+        latched = self.store.load_latch()
+        if latched is not None:
+            self.safety.restore(latched[0], latched[1])
         self.out = OutputGate(hal, self.safety)
         self.session = SessionTimer(hal)
         self.dose = ThermalDose()
@@ -89,7 +93,7 @@ class Controller:
 
     def tick(self, now):
         hal = self.hal
-        dt = hal.ticks_diff(now, self._last)
+        raw_dt = dt = hal.ticks_diff(now, self._last)
         self._last = now
         if dt < 0:
             dt = 0
@@ -104,7 +108,7 @@ class Controller:
 
         r = self.readings
         r.update(hal)
-        fault = self.safety.check(now, dt, r, self.out, self.heat.setpoint)
+        fault = self.safety.check(now, dt, r, self.out, self.heat.setpoint, raw_dt)
         if fault is not None:
             self._on_fault(now, fault)
 
@@ -153,8 +157,9 @@ class Controller:
         code = self._new_fault
         if code is not None:
             self._new_fault = None
-            self._event("fault", '"code": "%s", "temp_c": %s, "temp2_c": %s' % (
-                code, protocol.c100_text(r.ta), protocol.c100_text(r.tb)))
+            left = SWITCH_NAMES[self.safety.left] if code != MOTOR_STALL else SWITCH_NAMES[0]
+            self._event("fault", '"code": "%s", "temp_c": %s, "temp2_c": %s, "switch_left": "%s"'
+                        % (code, protocol.c100_text(r.ta), protocol.c100_text(r.tb), left))
             try:
                 self.fault_log = self.store.append_fault({
                     "code": code, "uptime_s": self._uptime_s,
@@ -162,6 +167,11 @@ class Controller:
                     self.fault_log)
             except OSError:
                 pass  # a full or failing flash must not stop the loop; the event went out
+            if code != MOTOR_STALL:
+                try:  # the outputs are off already: now the latch outlives a reset (SR-12)
+                    self.store.save_latch(code, self.safety.left)
+                except OSError:
+                    pass
         timer = self._timer
         if timer == AUTO_OFF:
             self._event("auto_off", '"session_s": %d' % (limits.AUTO_OFF_MS // 1000))
@@ -189,6 +199,8 @@ class Controller:
         else:
             self.heat.hold_off()
             self.fault_at = now
+            if code == CLOCK_FAULT:
+                self.vib.off()  # SR-19: every output off, as no timer can be trusted
         self._new_fault = code
         self._end_session_if_idle()
 
@@ -237,8 +249,9 @@ class Controller:
     def set_heat(self, now, level):
         """Returns None or (error code, detail)."""
         if level > 0 and self.safety.fault is not None:
-            return protocol.FAULT_ACTIVE, "heater fault %s is latched: clear it first" % (
-                self.safety.fault)
+            return protocol.FAULT_ACTIVE, (
+                "heater fault %s is latched (working switch left: %s): clear it first"
+                % (self.safety.fault, SWITCH_NAMES[self.safety.left]))
         was_idle = self.idle()
         if level > limits.HEAT_LOW and self.dose.capped:
             level = limits.HEAT_LOW
@@ -254,6 +267,8 @@ class Controller:
         if mode and self.safety.motor_fault is not None:
             return protocol.FAULT_ACTIVE, "motor fault %s is latched: clear it first" % (
                 self.safety.motor_fault)
+        if mode and self.safety.fault == CLOCK_FAULT:
+            return protocol.FAULT_ACTIVE, "clock_fault is latched: clear it first"
         was_idle = self.idle()
         if mode == MODE_OFF:
             self.vib.off()
@@ -274,6 +289,11 @@ class Controller:
             if problem is not None:
                 return problem
         s.clear()
+        if heater_fault:
+            try:
+                self.store.clear_latch()
+            except OSError:
+                pass
         # SR-12: clearing never starts heating; the heat level stays off. A motor fault alone
         # never touched the heat (SR-13), so clearing it must not turn the heat off either.
         if heater_fault:
