@@ -64,7 +64,7 @@ class PowerCheck:
         self._stray = 0
         if heater_ma < limits.HEATER_ZERO_MA:
             self._odd = 0
-            if pwm >= _OPEN_MIN_DUTY:
+            if pwm >= _OPEN_MIN_DUTY:  # (below it the count neither grows nor restarts)
                 self._dead += 1
                 if self._dead >= limits.HEATER_OPEN_TICKS:
                     self.left = LEFT_BOTH

@@ -140,11 +140,11 @@ class Supervisor:
                 self._latch(SENSOR_MISMATCH)
         else:
             self._mismatching = False
-        # SR-9: supply; low judged on the source's own voltage (cushion/supply.py).
+        # SR-9: supply, judged on the source's own voltage (cushion/supply.py).
         vin_mv = readings.vin_mv
         source = self.supply.source_mv(vin_mv, readings.heater_ma + readings.motor_ma)
         self.source_mv = source
-        if vin_mv > limits.SUPPLY_HIGH_MV:
+        if source > limits.SUPPLY_HIGH_MV:  # an adapter holding its current limit reads low
             if not self._high:
                 self._high = True
                 self._high_since = now
