@@ -29,7 +29,7 @@ PYTEST_WORKERS ?= 2
 PYTEST_ARGS    ?=
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-.PHONY: setup lint fix typecheck mpy test test-full test-slow demo bench flash _need-port clean distclean
+.PHONY: setup lint fix typecheck mpy test test-full test-slow test-mutants demo bench flash _need-port clean distclean
 
 setup: $(VENV_STAMP) $(NODE_STAMP) $(TYPINGS_STAMP) $(ESP32_STAMP)
 
@@ -79,6 +79,11 @@ test-full: setup lint typecheck mpy
 # them after `make test`, which keeps the README's command quick.
 test-slow: setup
 	$(PYTEST) -m slow
+
+# Each protection switched off in turn (tools/mutants.py): some test must go red for every one;
+# prints the table protection -> the test that caught it.
+test-mutants: setup
+	$(BIN)/python -m tools.mutants
 
 demo: setup
 	$(BIN)/python -m hal_sim.demo

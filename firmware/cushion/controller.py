@@ -151,8 +151,9 @@ class Controller:
         hal.wdt_feed()
 
     def _report(self, now):
-        """The tick's events, in the order they happened, then its flash writes (the fault
-        log, then the settings): all after the outputs, since a write takes tens of ms."""
+        """The tick's events, in the order they happened, then its flash writes (the latch,
+        the fault log, then the settings): all after the outputs, since a write takes tens
+        of ms."""
         r = self.readings
         code = self._new_fault
         if code is not None:
@@ -160,6 +161,12 @@ class Controller:
             left = SWITCH_NAMES[self.safety.left] if code != MOTOR_STALL else SWITCH_NAMES[0]
             self._event("fault", '"code": "%s", "temp_c": %s, "temp2_c": %s, "switch_left": "%s"'
                         % (code, protocol.c100_text(r.ta), protocol.c100_text(r.tb), left))
+            if code != MOTOR_STALL:
+                try:  # the outputs are off already: the latch outlives a reset (SR-12), first
+                    # of the writes, as the one that keeps the heat refused
+                    self.store.save_latch(code, self.safety.left)
+                except OSError:
+                    pass
             try:
                 self.fault_log = self.store.append_fault({
                     "code": code, "uptime_s": self._uptime_s,
@@ -167,11 +174,6 @@ class Controller:
                     self.fault_log)
             except OSError:
                 pass  # a full or failing flash must not stop the loop; the event went out
-            if code != MOTOR_STALL:
-                try:  # the outputs are off already: now the latch outlives a reset (SR-12)
-                    self.store.save_latch(code, self.safety.left)
-                except OSError:
-                    pass
         timer = self._timer
         if timer == AUTO_OFF:
             self._event("auto_off", '"session_s": %d' % (limits.AUTO_OFF_MS // 1000))

@@ -45,8 +45,7 @@ class PowerCheck:
         """`pwm`, `enabled`: what the MOSFET and the cut-off were told for the period this
         reading covers. The fault code, or None."""
         if pwm == 0 or not enabled:
-            self._dead = 0
-            self._odd = 0
+            self._odd = 0  # (`_dead` counts driven readings since current was last seen)
             if heater_ma < limits.HEATER_ZERO_MA:
                 self._stray = 0
                 return None

@@ -215,6 +215,16 @@ def test_sr12_stuck_mosfet_after_a_reset_on_a_hot_pad_is_caught_by_the_current()
     assert rig.faults() == ["heater_stuck_on"]
 
 
+def test_sr12_clear_refused_while_both_sensors_read_out_of_range():
+    rig = heating()
+    rig.hal.set_temp_counts(0, 4095)
+    rig.hal.set_temp_counts(1, 4095)  # both open: they agree, and read cold
+    rig.tick()
+    assert rig.faults() == ["sensor_open"]
+    r = rig.cmd("clear")
+    assert r["error"] == "fault_active" and "out of range" in r["detail"]
+
+
 # -- SR-9 on the measured source -------------------------------------------------------------
 
 def test_supply_source_resistance_is_learnt_from_load_steps():
@@ -227,6 +237,21 @@ def test_supply_source_resistance_is_learnt_from_load_steps():
 
 
 # -- energy check ----------------------------------------------------------------------------
+
+def test_energy_check_catches_a_flat_reading_before_sr4():
+    """Both sensors stuck at the same value while a 20 W element heats: the energy check
+    latches after one window of energy, well before SR-4's 120 s."""
+    rig = Rig(temp_c=25.0)
+    rig.hal.recording = False
+    rig.cmd("heat high")
+    t0 = rig.hal.elapsed
+    rig.run_until(lambda: rig.faults(), 200)
+    assert rig.faults() == ["energy_mismatch"]
+    took_s = (rig.event_times("fault")[0] - t0) / 1000
+    watts = 12.0 ** 2 / 7.2
+    assert took_s <= limits.ENERGY_WINDOW_J / watts + 2.0 < limits.NO_RISE_WINDOW_MS / 1000
+    assert rig.hal.heater == 0 and not rig.hal.enabled
+
 
 def test_energy_check_latches_when_the_energy_goes_in_and_the_reading_stays():
     e = EnergyCheck()
