@@ -238,6 +238,7 @@ class Controller:
     def _start_session_if_needed(self, now, was_idle):
         if was_idle and (self.heat.level or self.vib.mode):
             self.session.start(now)
+            self.out.selftest.reset()  # SR-17 at every session start, however quick the turn
 
     def state(self):
         """One of names.STATE_NAMES: a latched fault wins over a session."""

@@ -74,6 +74,14 @@ def test_sr17_runs_again_at_every_heat_start():
     assert rig.faults() == ["cutoff_stuck"]
 
 
+def test_sr17_runs_again_when_stop_and_heat_arrive_in_one_tick():
+    rig = heating()
+    rig.hal.cutoff_welded = True
+    rig.hal.rx.extend(b"stop\nheat high\n")
+    rig.tick(SELFTEST_TICKS + 3)
+    assert rig.faults() == ["cutoff_stuck"]
+
+
 # -- SR-16 heater current --------------------------------------------------------------------
 
 def test_sr16_current_while_the_mosfet_is_off_latches_within_2_ticks():
