@@ -73,6 +73,12 @@ class VirtualBoard:
         self.cause = "power_on"
         self.reset_requested = False
         self.in_service = False
+        # inputs: raw read_u16 counts from the simulated analog front end
+        self.read_temp = cushion.adc_temp
+        self.read_vin = cushion.adc_vin
+        self.read_motor_current = cushion.adc_motor_current
+        self.read_heater_current = cushion.adc_heater_current
+        self.read_ref = cushion.adc_ref
 
     # -- clock --------------------------------------------------------------------------
     def ticks_ms(self):
@@ -112,20 +118,8 @@ class VirtualBoard:
         self.motor_permille = 0
 
     # -- inputs -------------------------------------------------------------------------
-    def read_temp(self, index):
-        return self.cushion.adc_temp(index)
-
-    def read_vin(self):
-        return self.cushion.adc_vin()
-
-    def read_motor_current(self):
-        return self.cushion.adc_motor_current()
-
-    def read_heater_current(self):
-        return self.cushion.adc_heater_current()
-
-    def read_ref(self):
-        return self.cushion.adc_ref()
+    # read_temp(index), read_vin(), read_motor_current(), read_heater_current(), read_ref():
+    # the cushion's ADC methods themselves, bound in __init__ (no extra call per reading).
 
     def buttons(self):
         return self.button_mask

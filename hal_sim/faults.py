@@ -145,26 +145,25 @@ class FaultInjector:
 
     def _apply(self, kind, on, a):
         sim = self.sim
-        c = sim.cushion
-        pw = c.power
+        c = sim.cushion  # with the power stage's flags (hal_sim/power.py)
         if kind == "heater_stuck_on":
-            pw.heater_stuck_on = on
+            c.heater_stuck_on = on
         elif kind == "heater_open":
-            pw.heater_open = on
+            c.heater_open = on
         elif kind == "mosfet_leak":
-            pw.mosfet_leak = float(a["fraction"]) if on else 0.0
+            c.mosfet_leak = float(a["fraction"]) if on else 0.0
         elif kind == "cutoff_stuck_closed":
-            pw.cutoff_stuck_closed = on
+            c.cutoff_stuck_closed = on
         elif kind == "cutoff_stuck_open":
-            pw.cutoff_stuck_open = on
+            c.cutoff_stuck_open = on
         elif kind == "heater_degraded":
-            pw.degraded = float(a["fraction"]) if on else 0.0
+            c.heater_degraded = float(a["fraction"]) if on else 0.0
         elif kind == "adc_reference":
             c.adc_gain = 1.0 + float(a["percent"]) / 100.0 if on else 1.0
         elif kind == "supply_low":
-            pw.supply_v = SUPPLY_LOW_V if on else sim.supply_v
+            c.supply_v = SUPPLY_LOW_V if on else sim.supply_v
         elif kind == "supply_high":
-            pw.supply_v = SUPPLY_HIGH_V if on else sim.supply_v
+            c.supply_v = SUPPLY_HIGH_V if on else sim.supply_v
         elif kind == "motor_stall":
             c.motor_stalled = on
         elif kind == "loop_hang":

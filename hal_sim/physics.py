@@ -77,7 +77,7 @@ class PadParams:
             setattr(self, k, overrides[k])
 
 
-class Cushion:
+class Cushion(PowerStage):
     """The cushion's physics. Call `step` once per firmware tick (or any dt); read the ADC
     through `adc_temp`, `adc_vin`, `adc_motor_current`, `adc_heater_current`, `adc_ref`;
     judge safety by `pad_c`."""
@@ -85,7 +85,7 @@ class Cushion:
     def __init__(self, params=None, ambient_c=22.0, supply_v=SUPPLY_NOMINAL_V, seed=1):
         self.params = params if params is not None else PadParams()
         self.ambient_c = float(ambient_c)
-        self.power = PowerStage(float(supply_v))
+        self._init_power(float(supply_v))
         # faults
         self.motor_stalled = False
         self.sensor_detached = [False, False]
@@ -119,31 +119,12 @@ class Cushion:
         self._spike_thr = 0
         self.set_params(self.params)
 
-    # ---- the power stage, seen from outside ------------------------------------------------
-    # (the fault injector and the tests set these; the physics reads them from self.power)
-    def _pget(name):  # noqa: N805 - a small property factory, used in the class body only
-        return property(lambda self: getattr(self.power, name),
-                        lambda self, v: setattr(self.power, name, v))
-
-    supply_v = _pget("supply_v")
-    heater_open = _pget("heater_open")
-    heater_stuck_on = _pget("heater_stuck_on")
-    mosfet_leak = _pget("mosfet_leak")
-    cutoff_stuck_closed = _pget("cutoff_stuck_closed")
-    cutoff_stuck_open = _pget("cutoff_stuck_open")
-    heater_degraded = _pget("degraded")
-    heater_duty_delivered = _pget("duty_delivered")
-    heater_power_w = _pget("power_w")
-    heater_current_a = _pget("current_a")
-    vin_v = _pget("vin_v")
-    del _pget
-
     # ---- parameters ------------------------------------------------------------------------
     def set_params(self, params):
         """(Re)derive the coefficients from a PadParams; the state is kept."""
         p = params
         self.params = p
-        self.power.set_params(p)
+        self._power_params(p)
         self._c_e = p.c_element_j_per_k * p.mass_scale
         self._c_s = p.c_surface_j_per_k * p.mass_scale
         k = p.loss_scale
@@ -217,7 +198,7 @@ class Cushion:
         self.motor_speed = sp if sp >= 0.0 else -sp
 
         # -- heater: the power stage gives the element's mean power over the step
-        pw = self.power.step(heater_duty, heater_enabled, im, self.element_c)
+        pw = self._heater_step(heater_duty, heater_enabled, im, self.element_c)
 
         # -- thermal: implicit Euler, element <-> surface -> ambient and back
         ta = self.ambient_c
@@ -263,7 +244,7 @@ class Cushion:
         fraction of the time, at the present ambient and supply voltage (no state change;
         the element's resistance taken at 20 C and no current limit)."""
         p = self.params
-        pw = heater_fraction * self.power.full_power_w(motor_current_a)
+        pw = heater_fraction * self.full_power_w(motor_current_a)
         ges = p.g_element_surface
         gea = p.g_element_ambient
         ta = self.ambient_c
@@ -323,7 +304,7 @@ class Cushion:
 
     def adc_vin(self):
         """Supply divider (terminal voltage under load), read_u16 scale."""
-        return self._adc(self.power.vin_v / VIN_FULL_SCALE_V * ADC_MAX)
+        return self._adc(self.vin_v / VIN_FULL_SCALE_V * ADC_MAX)
 
     def adc_motor_current(self):
         """Motor shunt amplifier, read_u16 scale (clips at 1.65 A)."""
@@ -331,7 +312,7 @@ class Cushion:
 
     def adc_heater_current(self):
         """Heater low-side shunt amplifier (mean over the PWM), read_u16 scale."""
-        return self._adc(self.power.current_a / HEATER_FULL_SCALE_A * ADC_MAX)
+        return self._adc(self.heater_current_a / HEATER_FULL_SCALE_A * ADC_MAX)
 
     def adc_ref(self):
         """The fixed reference (LM4040-2.0), read_u16 scale."""

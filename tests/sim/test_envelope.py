@@ -114,12 +114,12 @@ def test_every_fault_kind_has_its_arguments_and_defaults():
 def test_bad_fault_arguments_are_refused_and_change_nothing(sim, kind, args, message):
     err = faults.validate_args(kind, args)
     assert err is not None and message in err
-    before = (list(sim.cushion.sensor_offset_c), sim.cushion.power.mosfet_leak)
+    before = (list(sim.cushion.sensor_offset_c), sim.cushion.mosfet_leak)
     with pytest.raises(ValueError) as info:
         sim.inject(kind, **args)
     assert message in str(info.value)
     assert sim.active_faults == []
-    assert (list(sim.cushion.sensor_offset_c), sim.cushion.power.mosfet_leak) == before
+    assert (list(sim.cushion.sensor_offset_c), sim.cushion.mosfet_leak) == before
 
 
 @pytest.fixture
@@ -142,16 +142,16 @@ def test_sensor_faults_take_a_sensor_or_both_and_repair_one_at_a_time(sim):
 
 
 def test_power_stage_faults_set_and_clear_the_hardware(sim):
-    pw = sim.cushion.power
+    pw = sim.cushion
     sim.inject("mosfet_leak", fraction=0.2)
     sim.inject("heater_degraded", fraction=0.4)
     sim.inject("cutoff_stuck_closed")
     sim.inject("adc_reference", percent=-2.0)
-    assert (pw.mosfet_leak, pw.degraded, pw.cutoff_stuck_closed) == (0.2, 0.4, True)
+    assert (pw.mosfet_leak, pw.heater_degraded, pw.cutoff_stuck_closed) == (0.2, 0.4, True)
     assert sim.cushion.adc_gain == pytest.approx(0.98)
     for kind in ("mosfet_leak", "heater_degraded", "cutoff_stuck_closed", "adc_reference"):
         sim.repair(kind)
-    assert (pw.mosfet_leak, pw.degraded, pw.cutoff_stuck_closed) == (0.0, 0.0, False)
+    assert (pw.mosfet_leak, pw.heater_degraded, pw.cutoff_stuck_closed) == (0.0, 0.0, False)
     assert sim.cushion.adc_gain == 1.0 and sim.active_faults == []
 
 
@@ -285,3 +285,64 @@ def test_hardware_doc_matches_limits_and_pin_maps():
         doc = [int(re.search(r"(\d+)", cell).group(1)) for cell in row]
         assert doc == [pins["ANALOG_SHARED_PIN"], pins["ANALOG_SELECT_PIN"],
                        pins["ANALOG_SELECT1_PIN"]], board
+
+
+# ---- scenario steps take the faults' arguments ------------------------------------------
+
+SCENARIO = {"name": "t", "ambient_c": 22.0, "duration_s": 20, "expect": [{"max_pad_c": 50}]}
+
+
+def _scenario(*steps):
+    from hal_sim.scenario import validate_scenario
+    return validate_scenario(_raw(*steps))
+
+
+def _raw(*steps):
+    return dict(SCENARIO, steps=list(steps))
+
+
+def test_scenario_inject_step_passes_its_arguments():
+    from hal_sim.scenario import run_scenario
+    steps = ({"at_s": 0, "send": "heat high"},
+             {"at_s": 5, "inject": "sensor_drift", "sensor": "both", "rate_c_per_min": -0.5},
+             {"at_s": 10, "repair": "sensor_drift", "sensor": 1})
+    sc = _scenario(*steps)
+    assert sc["steps"][1]["args"] == {"sensor": "both", "rate_c_per_min": -0.5}
+    result = run_scenario(_raw(*steps))
+    assert result.sim.cushion.sensor_drift_c_per_min == [-0.5, 0.0]
+    assert result.passed
+    assert [s.text for s in result.steps][1:] == [
+        "inject sensor_drift rate_c_per_min=-0.5 sensor=both", "repair sensor_drift sensor=1"]
+
+
+@pytest.mark.parametrize("step,message", [
+    # the example in docs/simulator.md, "Steps"
+    ({"at_s": 1, "inject": "mosfet_leak", "fraction": 2},
+     "steps[1]: mosfet_leak: fraction must be a number from 0.0 to 1.0, not 2"),
+    ({"at_s": 1, "inject": "heater_open", "fraction": 0.5},
+     "steps[1]: heater_open takes no arguments, not 'fraction'"),
+    ({"at_s": 1, "repair": "sensor_drift", "rate_c_per_min": 1.0},
+     "steps[1]: `repair` takes only `sensor`"),
+    ({"at_s": 1, "send": "status", "sensor": 1},
+     "steps[1]: `sensor` goes only with `inject` or `repair`"),
+])
+def test_scenario_fault_arguments_are_checked(step, message):
+    from hal_sim.scenario import ScenarioError
+    with pytest.raises(ScenarioError) as info:
+        _scenario({"at_s": 0, "send": "heat high"}, step)
+    assert str(info.value) == message
+
+
+def test_simulator_doc_counts_of_what_fails_today_are_the_known_table():
+    import collections
+
+    from .test_envelope_known import KNOWN
+    text = (DOCS / "simulator.md").read_text()
+    rows = _table_rows(text, "| SR | cases | what fails |")
+    by_sr = collections.Counter(reason.split(" ")[0] for reason in KNOWN.values())
+    assert {sr: int(n) for sr, n, _what in rows} == dict(by_sr)
+    from .test_envelope_matrix import all_cases
+    assert "(%d cases, %d failing today)" % (len(list(all_cases())), len(KNOWN)) in text
+    clean = sum(1 for cid in KNOWN if cid.startswith("clean-"))
+    drawn = sum(1 for cid in KNOWN if cid.startswith("sweep-") and cid.endswith("-clean"))
+    assert "%d of the 108 in the matrix and %d of the 200 drawn pads fail" % (clean, drawn) in text
