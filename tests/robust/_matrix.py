@@ -11,6 +11,8 @@ A fault that its rule cannot see in some setting must be harmless there, for the
 RULES gives (`benign`), and the case says so in its outcome.
 """
 
+from cushion.limits import HEATER_OPEN_TICKS, HEATER_WINDOW_TICKS
+
 from hal_sim import envelope
 from tests.robust._common import PAD_MAX_C, fault_events, step_checked, tick_n
 
@@ -107,8 +109,10 @@ def _benign(why, sim, fault, drove, out):
         return out.max_pad <= sim.ctl.heat.setpoint / 100 + 4.0
     if why == "current_limited":  # the adapter holds its current limit: no extra power
         return sim.cushion.heater_power_w <= MAX_IN_SPEC_W
-    if why == "not_driven":  # never driven hard enough to judge (SR-16's duty floors)
-        return drove < (300 if fault == "heater_degraded" else 150)
+    if why == "not_driven":  # not driven hard enough, long enough to judge (SR-16's floors)
+        floor = 300 if fault == "heater_degraded" else 150
+        need = HEATER_WINDOW_TICKS if fault == "heater_degraded" else HEATER_OPEN_TICKS
+        return sum(1 for d in drove if d >= floor) < need
     if why in ("at_full_duty", "mosfet_works"):  # the next session's self-test finds it
         _heat_again(sim, out)
         evs = fault_events(sim)
@@ -121,7 +125,7 @@ def run_latched(sim, fault, out):
     n_ev = len(sim.events)
     t0 = sim.now_s
     sim.inject(fault, **args)
-    drove = 0  # the highest duty the heater was driven with while undetected
+    drove = []  # the duties the heater was driven with while undetected
     for _ in range(tick_n(max(bound, 1.0)) + 1):
         _step(sim, out)
         evs = fault_events(sim, n_ev)
@@ -129,8 +133,8 @@ def run_latched(sim, fault, out):
             out.code = evs[0]["code"]
             out.took_s = sim.now_s - t0
             break
-        if sim.ctl is not None and sim.ctl.out.enabled and sim.ctl.out.heater > drove:
-            drove = sim.ctl.out.heater
+        if sim.ctl is not None and sim.ctl.out.enabled and sim.ctl.out.heater:
+            drove.append(sim.ctl.out.heater)
     if out.code is None:
         assert why is not None, "%s not detected within %.1f s" % (fault, bound)
         assert _benign(why, sim, fault, drove, out), "%s undetected and not harmless (%s)" % (
