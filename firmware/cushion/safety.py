@@ -161,7 +161,6 @@ class Supervisor:
         code = self.power.check(readings.heater_ma, vin_mv, duty, applied.enabled)
         if code is not None:
             self._latch(code, self.power.left)
-        # Both sensors wrong together: the energy delivered against the rise they report.
         # The trend checks below judge the median of the last three hotter readings: a loose
         # contact or an ADC spike glitches one reading (no pad changes that fast), and a
         # glitch must neither arm SR-5a, nor restart SR-4's window, nor move SR-5b's ceiling.
@@ -175,6 +174,7 @@ class Supervisor:
             hot = a
         elif hot > b:
             hot = b
+        # Both sensors wrong together: the energy delivered against the rise they report.
         code = self.energy.check(hot, setpoint, vin_mv * readings.heater_ma // 1000, dt)
         if code is not None:
             self._latch(code)
