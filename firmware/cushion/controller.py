@@ -162,8 +162,7 @@ class Controller:
             self._event("fault", '"code": "%s", "temp_c": %s, "temp2_c": %s, "switch_left": "%s"'
                         % (code, protocol.c100_text(r.ta), protocol.c100_text(r.tb), left))
             if code != MOTOR_STALL:
-                try:  # the outputs are off already: the latch outlives a reset (SR-12), first
-                    # of the writes, as the one that keeps the heat refused
+                try:  # first: the write that keeps heat refused after a reset (SR-12)
                     self.store.save_latch(code, self.safety.left)
                 except OSError:
                     pass
@@ -292,13 +291,12 @@ class Controller:
             if problem is not None:
                 return problem
         s.clear()
-        if heater_fault:
-            try:
-                self.store.clear_latch()
-            except OSError:
-                pass
         # SR-12: clearing never starts heating; the heat level stays off. A motor fault alone
         # never touched the heat (SR-13), so clearing it must not turn the heat off either.
         if heater_fault:
             self.heat.off()
+            try:  # (a flash that cannot remove it keeps the latch: the safe side)
+                self.store.clear_latch()
+            except OSError:
+                pass
         return None
