@@ -29,8 +29,8 @@ PYTEST_WORKERS ?= 2
 PYTEST_ARGS    ?=
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-.PHONY: setup lint fix typecheck mpy test test-full test-slow test-emu demo bench campaign \
-	flash _need-port clean distclean
+.PHONY: setup lint fix typecheck mpy test test-full test-slow test-emu test-mutants demo bench \
+	campaign flash _need-port clean distclean
 
 setup: $(VENV_STAMP) $(NODE_STAMP) $(TYPINGS_STAMP) $(ESP32_STAMP)
 
@@ -85,6 +85,11 @@ test-slow: setup
 # docs/emulator.md); `make test` runs the quick ones, `make test-slow` the rest.
 test-emu: setup
 	$(PYTEST) -m emu
+
+# Each protection switched off in turn (tools/mutants.py): some test must go red for every one;
+# prints the table protection -> the test that caught it.
+test-mutants: setup
+	$(BIN)/python -m tools.mutants
 
 demo: setup
 	$(BIN)/python -m hal_sim.demo

@@ -19,8 +19,8 @@ def text(name):
 
 
 def test_safety_md_gives_the_supply_thresholds_the_firmware_has():
-    m = re.search(r"below ([\d.]+) V pause, not latched, resume at ([\d.]+) V; above ([\d.]+) V",
-                  text("docs/safety.md"))
+    m = re.search(r"below ([\d.]+) V\s+pause, not latched, resume at ([\d.]+) V; above "
+                  r"([\d.]+) V", text("docs/safety.md"), re.IGNORECASE)
     assert m, "docs/safety.md H5"
     assert [float(v) for v in m.groups()] == [limits.SUPPLY_LOW_MV / 1000,
                                               limits.SUPPLY_RESUME_MV / 1000,

@@ -14,9 +14,7 @@ SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 
 # Example scenarios that are meant to fail today, each with the reason its file states.
 # strict xfail: when the firmware is fixed the test turns red and this entry must go.
-KNOWN_FAILING: dict[str, str] = {
-    "clock_freeze_auto_off.toml": "SR-19 (issue 11): a stopped ticks_ms stops the session timer",
-}
+KNOWN_FAILING: dict[str, str] = {}
 
 BASE = {"name": "t", "ambient_c": 22.0, "duration_s": 100, "expect": [{"max_pad_c": 50}]}
 

@@ -43,7 +43,7 @@ def test_a_scenario_files_steps_are_applied_at_their_seconds(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text('name = "steps"\nambient_c = 22.0\nduration_s = 60\n'
                     'steps = [ { at_s = 0, send = "heat low" }, { at_s = 10, press = "massage" },'
-                    ' { at_s = 20, inject = "heater_open" }, { at_s = 30, repair = "heater_open" }'
+                    ' { at_s = 20, inject = "supply_low" }, { at_s = 30, repair = "supply_low" }'
                     ' ]\nexpect = [ { max_pad_c = 50.0 } ]\n')
     opts = parse_sim_url(f"sim://?speed=10&scenario={path}")
     clock = FakeClock()

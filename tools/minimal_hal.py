@@ -19,6 +19,8 @@ class Hal(VirtualClock):
         super().__init__((1 << 30) - 20000)  # cross the ticks_ms wrap during a measurement
         self.storage = MemStorage()
         self.temp = 1499 << 4  # ~37.9 C: holding just under the low set-point
+        self.pwm = 0
+        self.on = False
 
     @property
     def t(self):
@@ -30,10 +32,10 @@ class Hal(VirtualClock):
         self._ticks = ticks
 
     def heater_pwm(self, p):
-        pass
+        self.pwm = p
 
     def heater_enable(self, on):
-        pass
+        self.on = on
 
     def motor(self, p, d):
         pass
@@ -46,6 +48,13 @@ class Hal(VirtualClock):
 
     def read_vin(self):
         return 2612 << 4  # 12.0 V
+
+    def read_heater_current(self):
+        # a healthy element: 2050 counts (1.65 A) at full duty, nothing unless both conduct
+        return (self.pwm * 2050 // 1000) << 4 if self.on else 0
+
+    def read_ref(self):
+        return 2541 << 4  # the reference at a correct ADC
 
     def read_motor_current(self):
         return 1000 << 4  # ~400 mA: a running motor

@@ -147,8 +147,9 @@ class Console:
         if level < 0:
             raise ProtocolError(protocol.BAD_ARGUMENT, _HEAT_USAGE)
         if ctl.set_heat(now, level) == ctl.FAULT_LATCHED:
-            raise ProtocolError(protocol.FAULT_ACTIVE, "heater fault %s is latched: clear it "
-                                "first" % ctl.safety.fault)
+            raise ProtocolError(protocol.FAULT_ACTIVE, "heater fault %s is latched (working "
+                                "switch left: %s): clear it first" % (
+                                    ctl.safety.fault, names.SWITCH_NAMES[ctl.safety.left]))
         return protocol.ok(req_id, '"heat": "%s", "capped": %s' % (
             names.LEVEL_NAMES[ctl.heat.level],
             "true" if level != ctl.heat.level else "false"))
@@ -163,8 +164,8 @@ class Console:
         if mode < 0 or intensity < 0:
             raise ProtocolError(protocol.BAD_ARGUMENT, _MASSAGE_USAGE)
         if ctl.set_massage(now, mode, intensity) == ctl.FAULT_LATCHED:
-            raise ProtocolError(protocol.FAULT_ACTIVE, "motor fault %s is latched: clear it "
-                                "first" % ctl.safety.motor_fault)
+            raise ProtocolError(protocol.FAULT_ACTIVE, "%s is latched: clear it first" % (
+                                ctl.safety.motor_fault or ctl.safety.fault))
         return protocol.ok(req_id, '"massage": "%s", "intensity": %d' % (
             names.MODE_NAMES[ctl.vib.mode], ctl.vib.intensity))
 

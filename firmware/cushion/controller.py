@@ -17,7 +17,7 @@ from cushion.buttons import Buttons
 from cushion.commands import Console
 from cushion.dose import CAPPED, NOTHING, ThermalDose
 from cushion.heat import HELD_OFF, HeatControl
-from cushion.names import MOTOR_STALL
+from cushion.names import CLOCK_FAULT, MOTOR_STALL, SWITCH_NAMES
 from cushion.outputs import OutputGate
 from cushion.readings import Readings
 from cushion.safety import Supervisor
@@ -43,6 +43,10 @@ class Controller:
         self.vib = Vibration(hal)
         self.vib.intensity = self.settings["intensity"]
         self.safety = Supervisor(hal)
+        # SR-12 across power loss: a heater fault latched before the reset is latched again.
+        latched = self.store.load_latch()
+        if latched is not None:
+            self.safety.restore(latched[0], latched[1])
         self.out = OutputGate(hal, self.safety)
         self.session = SessionTimer(hal)
         self.dose = ThermalDose()
@@ -59,7 +63,7 @@ class Controller:
         self._deferring = False
         self._new_fault = None
         self._timer = 0
-        self._cleared = False
+        self._cleared = 0  # 1: a fault was cleared this tick, 2: a heater fault (its latch)
         self._dose_limit = False
         self._save_due = False
         self.readings.update(hal)
@@ -87,7 +91,7 @@ class Controller:
 
     def tick(self, now):
         hal = self.hal
-        dt = hal.ticks_diff(now, self._last)
+        raw_dt = dt = hal.ticks_diff(now, self._last)
         self._last = now
         if dt < 0:
             dt = 0
@@ -102,7 +106,7 @@ class Controller:
 
         r = self.readings
         r.update(hal)
-        fault = self.safety.check(now, dt, r, self.out, self.heat.setpoint)
+        fault = self.safety.check(now, dt, r, self.out, self.heat.setpoint, raw_dt)
         if fault is not None:
             self._on_fault(now, fault)
 
@@ -140,14 +144,21 @@ class Controller:
         hal.wdt_feed()
 
     def _report(self, now):
-        """The tick's events, in the order they happened, then its flash writes (the fault
-        log, then the settings): all after the outputs, since a write takes tens of ms."""
+        """The tick's events, in the order they happened, then its flash writes (the latch,
+        the fault log, then the settings): all after the outputs, since a write takes tens
+        of ms."""
         r = self.readings
         code = self._new_fault
         if code is not None:
             self._new_fault = None
-            self._event("fault", '"code": "%s", "temp_c": %s, "temp2_c": %s' % (
-                code, protocol.c100_text(r.ta), protocol.c100_text(r.tb)))
+            left = SWITCH_NAMES[self.safety.left] if code != MOTOR_STALL else SWITCH_NAMES[0]
+            self._event("fault", '"code": "%s", "temp_c": %s, "temp2_c": %s, "switch_left": "%s"'
+                        % (code, protocol.c100_text(r.ta), protocol.c100_text(r.tb), left))
+            if code != MOTOR_STALL:
+                try:  # first: the write that keeps heat refused after a reset (SR-12)
+                    self.store.save_latch(code, self.safety.left)
+                except OSError:
+                    pass
             try:
                 self.fault_log = self.store.append_fault({
                     "code": code, "uptime_s": self._uptime_s,
@@ -162,8 +173,8 @@ class Controller:
             self._event("auto_off_warning", '"remaining_s": %d' % (
                 self.session.remaining_ms(now) // 1000))
         if self._cleared:
-            self._cleared = False
-            self._event("cleared")
+            self._announce_cleared(self._cleared == 2)
+            self._cleared = 0
         if self._dose_limit:
             self._dose_limit = False
             self._event("dose_limit", '"dose_cem43": %s, "capped_to": "low"'
@@ -182,6 +193,8 @@ class Controller:
         else:
             self.heat.hold_off()
             self.fault_at = now
+            if code == CLOCK_FAULT:
+                self.vib.off()  # SR-19: every output off, as no timer can be trusted
         self._new_fault = code
         self._end_session_if_idle()
 
@@ -217,6 +230,7 @@ class Controller:
     def _start_session_if_needed(self, now, was_idle):
         if was_idle and (self.heat.level or self.vib.mode):
             self.session.start(now)
+            self.out.selftest.reset()  # SR-17 at every session start, however quick the turn
 
     @property
     def service_requested(self):
@@ -251,6 +265,8 @@ class Controller:
         """Returns None, or FAULT_LATCHED when a motor fault refuses the massage."""
         if mode and self.safety.motor_fault is not None:
             return Controller.FAULT_LATCHED
+        if mode and self.safety.fault == CLOCK_FAULT:  # SR-19 stops the motor too
+            return Controller.FAULT_LATCHED
         was_idle = self.idle()
         if mode == MODE_OFF:
             self.vib.off()
@@ -277,10 +293,18 @@ class Controller:
         # never touched the heat (SR-13), so clearing it must not turn the heat off either.
         if heater_fault:
             self.heat.off()
-        # The serial `clear` and the long press both tell the host; inside the tick the
-        # event waits for the outputs, like every other event (_report).
+        # The serial `clear` and the long press both tell the host and remove the stored
+        # latch; inside the tick both wait for the outputs, like every event and flash write.
         if self._deferring:
-            self._cleared = True
+            self._cleared = 2 if heater_fault else 1
         else:
-            self._event("cleared")
+            self._announce_cleared(heater_fault)
         return None
+
+    def _announce_cleared(self, heater_fault):
+        if heater_fault:
+            try:  # (a flash that cannot remove it keeps the latch: the safe side)
+                self.store.clear_latch()
+            except OSError:
+                pass
+        self._event("cleared")

@@ -22,9 +22,21 @@ HEATER_STUCK_ON = "heater_stuck_on"
 SENSOR_MISMATCH = "sensor_mismatch"
 SUPPLY_HIGH = "supply_high"
 MOTOR_STALL = "motor_stall"
+# issue 11: the power stage, the ADC, the clock and the energy balance (SR-16..SR-19)
+HEATER_OPEN = "heater_open"
+HEATER_DEGRADED = "heater_degraded"
+CUTOFF_STUCK = "cutoff_stuck"
+ADC_FAULT = "adc_fault"
+CLOCK_FAULT = "clock_fault"
+ENERGY_MISMATCH = "energy_mismatch"
 # The order numbers the LED blink code (code N blinks N times): append, never reorder.
 FAULT_CODES = (
     OVERHEAT, SENSOR_OPEN, SENSOR_SHORT, NO_HEAT_RISE, THERMAL_RUNAWAY,
     HEATER_STUCK_ON, SENSOR_MISMATCH, SUPPLY_HIGH, MOTOR_STALL,
+    HEATER_OPEN, HEATER_DEGRADED, CUTOFF_STUCK, ADC_FAULT, CLOCK_FAULT, ENERGY_MISMATCH,
 )
+# Which heater switch still works after a fault (the `switch_left` of a fault event): a
+# stuck MOSFET leaves the cut-off, a welded cut-off the MOSFET; "none" when current flowed
+# with both open.
+SWITCH_NAMES = ("both", "cutoff", "mosfet", "none")
 MOTOR_FAULTS = (MOTOR_STALL,)

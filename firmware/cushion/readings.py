@@ -10,7 +10,8 @@ from cushion import limits, thermistor
 
 class Readings:
     """Both pad sensors (12-bit counts, centi-degrees, SR-3 window fault), the supply (mV),
-    the motor current (mA) and the raw button mask. Preallocated: update() makes nothing."""
+    the motor and heater currents (mA), the reference (12-bit counts, SR-18) and the raw
+    button mask. Preallocated: update() makes nothing."""
 
     def __init__(self):
         self.c12a = self.c12b = 2048
@@ -19,6 +20,8 @@ class Readings:
         self.hot = 2500
         self.vin_mv = 12000
         self.motor_ma = 0
+        self.heater_ma = 0
+        self.ref_c12 = limits.REF_NOMINAL_COUNTS
         self.buttons = 0
 
     def update(self, hal):
@@ -32,6 +35,8 @@ class Readings:
         self.fault_b = thermistor.window_fault(c)
         self.vin_mv = (hal.read_vin() >> 4) * limits.VIN_FULL_SCALE_MV // 4095
         self.motor_ma = (hal.read_motor_current() >> 4) * limits.MOTOR_FULL_SCALE_MA // 4095
+        self.heater_ma = (hal.read_heater_current() >> 4) * limits.HEATER_FULL_SCALE_MA // 4095
+        self.ref_c12 = hal.read_ref() >> 4
         self.buttons = hal.buttons()
         # What control and dose act on: the hotter sensor, as a sensor reading low is never
         # trusted. A sensor outside the plausible window says nothing about the pad (the

@@ -3,8 +3,10 @@
 Runs every tick before the controller, on the raw readings, independent of the heat
 state machine's opinion of itself. A latched heater fault forces both heater switches
 open (the PWM MOSFET and the cut-off switch) until `clear` succeeds; a motor stall only
-stops the motor. Covers SR-2..SR-6, SR-9 and SR-13 (limits.py holds every number, and
-says which physical figure each one comes from).
+stops the motor. Covers SR-2..SR-6, SR-9 and SR-13 here, and through one small module per
+concern SR-16 (power_check), SR-18 (adc_check), SR-19 (clock_check), the source-corrected
+supply (supply) and the common-cause energy check (energy_check). limits.py holds every
+number and says which envelope corner bounds it.
 
 The checks judge what the element was really driven with (the output gate's `heater`,
 last tick's output) and the hotter of the two readings; none of them relies on the heat state
@@ -13,11 +15,16 @@ machine's states, so re-tuning the controller cannot switch one off.
 
 from micropython import const
 
-from cushion import limits
+from cushion import limits, thermistor
+from cushion.adc_check import RefCheck
+from cushion.clock_check import ClockCheck
+from cushion.energy_check import EnergyCheck
 from cushion.names import (
     HEATER_STUCK_ON, MOTOR_STALL, NO_HEAT_RISE, OVERHEAT, SENSOR_MISMATCH, SENSOR_OPEN,
     SENSOR_SHORT, SUPPLY_HIGH, THERMAL_RUNAWAY,
 )
+from cushion.power_check import LEFT_BOTH, PowerCheck
+from cushion.supply import SupplyEstimate
 
 _HEAT_SHIFT = const(10)  # the stored-heat index keeps 10 extra bits (per-mille << 10)
 _HEAT_FULL = const(1000 << 10)
@@ -30,6 +37,13 @@ class Supervisor:
         self.motor_fault = None  # latched motor fault code, or None
         self._new = None  # the fault latched in this check() (its return value)
         self.supply_paused = False
+        self.left = LEFT_BOTH  # which heater switch still works (names.SWITCH_NAMES index)
+        self.power = PowerCheck()
+        self.ref = RefCheck()
+        self.clock = ClockCheck()
+        self.energy = EnergyCheck()
+        self.supply = SupplyEstimate()
+        self.source_mv = 12000  # the adapter's voltage as SR-9 judges it
         self._started = False
         self._mismatch_since = 0
         self._mismatching = False
@@ -56,6 +70,13 @@ class Supervisor:
         self._off = False
         self._ceiling = 0
 
+    @staticmethod
+    def _resample_hot(hal):
+        """The hotter sensor, read again through the HAL (runs only on a reading >= 50 C)."""
+        a = thermistor.to_c100(hal.read_temp(0) >> 4)
+        b = thermistor.to_c100(hal.read_temp(1) >> 4)
+        return a if a > b else b
+
     def active_fault(self):
         """The latched heater fault, else the latched motor fault, else None."""
         return self.fault if self.fault is not None else self.motor_fault
@@ -63,19 +84,30 @@ class Supervisor:
     def heater_allowed(self):
         return self.fault is None and not self.supply_paused
 
-    def _latch(self, code):
+    def _latch(self, code, left=LEFT_BOTH):
         if self.fault is None:
             self.fault = code
+            self.left = left
             self._new = code
 
-    def check(self, now, dt, readings, applied, setpoint):
+    def restore(self, code, left):
+        """A heater fault that was latched before a reset (SR-12 across power loss)."""
+        self.fault = code
+        self.left = left
+
+    def check(self, now, dt, readings, applied, setpoint, raw_dt=None):
         """One supervision pass on this tick's readings, dt ms after the last (the controller
         clamps dt to at most a second, which keeps every product here a small int).
         `applied` is the output gate: what the heater (`heater`) and the motor (`motor`)
-        really got last tick; `setpoint` the heat loop's present target. Returns the fault
-        latched by this pass (at most one per tick), else None."""
+        really got last tick (`heater` the PWM duty, `enabled` the cut-off); `setpoint` the heat
+        loop's present target; `raw_dt` the clock's own step (before the controller's
+        clamp). Returns the fault latched by this pass (at most one per tick), else None."""
         hal = self._hal
         self._new = None
+        # SR-19 first: every timed check below counts this clock.
+        code = self.clock.check(dt if raw_dt is None else raw_dt)
+        if code is not None:
+            self._latch(code)
         ta = readings.ta
         tb = readings.tb
         if not self._started:
@@ -89,10 +121,16 @@ class Supervisor:
             self._latch(SENSOR_OPEN)
         elif fa is not None or fb is not None:
             self._latch(SENSOR_SHORT)
-        # SR-2: either sensor at or above 50.0 C, on this very reading.
-        if ta >= limits.OVERHEAT_C100 or tb >= limits.OVERHEAT_C100:
-            self._latch(OVERHEAT)
+        # SR-2: either sensor at or above 50.0 C, confirmed by a second sample taken now: a
+        # one-sample ADC spike reads 10 C hot, and waiting for the next tick's reading would
+        # put the cut at the very edge of SR-2's 100 ms (two ticks plus the tick's own time).
         hot = ta if ta > tb else tb
+        if hot >= limits.OVERHEAT_C100 and self._resample_hot(hal) >= limits.OVERHEAT_C100:
+            self._latch(OVERHEAT)
+        # SR-18: every reading above is only as good as the ADC's reference.
+        code = self.ref.check(readings.ref_c12)
+        if code is not None:
+            self._latch(code)
         # SR-6: cross-check.
         diff = ta - tb
         if diff < 0:
@@ -105,9 +143,11 @@ class Supervisor:
                 self._latch(SENSOR_MISMATCH)
         else:
             self._mismatching = False
-        # SR-9: supply.
+        # SR-9: supply, judged on the source's own voltage (cushion/supply.py).
         vin_mv = readings.vin_mv
-        if vin_mv > limits.SUPPLY_HIGH_MV:
+        source = self.supply.source_mv(vin_mv, readings.heater_ma + readings.motor_ma)
+        self.source_mv = source
+        if source > limits.SUPPLY_HIGH_MV:  # an adapter holding its current limit reads low
             if not self._high:
                 self._high = True
                 self._high_since = now
@@ -115,12 +155,33 @@ class Supervisor:
                 self._latch(SUPPLY_HIGH)
         else:
             self._high = False
-        if vin_mv < limits.SUPPLY_LOW_MV:
+        if source < limits.SUPPLY_LOW_MV:
             self.supply_paused = True
-        elif vin_mv >= limits.SUPPLY_RESUME_MV:
+        elif source >= limits.SUPPLY_RESUME_MV:
             self.supply_paused = False
-        # SR-4, SR-5: judged against what the element was really driven with.
+        # SR-16: the heater current against what the switches were told.
         duty = applied.heater
+        code = self.power.check(readings.heater_ma, vin_mv, duty, applied.enabled)
+        if code is not None:
+            self._latch(code, self.power.left)
+        # The trend checks below judge the median of the last three hotter readings: a loose
+        # contact or an ADC spike glitches one reading (no pad changes that fast), and a
+        # glitch must neither arm SR-5a, nor restart SR-4's window, nor move SR-5b's ceiling.
+        a = self._hot1
+        b = self._hot2
+        self._hot2 = a
+        self._hot1 = hot
+        if a > b:
+            a, b = b, a
+        if hot < a:
+            hot = a
+        elif hot > b:
+            hot = b
+        # Both sensors wrong together: the energy delivered against the rise they report.
+        code = self.energy.check(hot, setpoint, vin_mv * readings.heater_ma // 1000, dt)
+        if code is not None:
+            self._latch(code)
+        # SR-4, SR-5: judged against what the element was really driven with.
         self._check_rise(now, hot, duty, setpoint)
         self._check_runaway(now, hot, duty, setpoint)
         self._check_stuck(dt, hot, duty)
@@ -165,20 +226,8 @@ class Supervisor:
             self._runaway = False
 
     def _check_stuck(self, dt, hot, duty):
-        """SR-5b: rising, while commanded off, past what the element's stored heat explains.
-        Judged on the median of the last three hotter readings: a loose sensor contact can
-        glitch for a tick (no pad changes temperature that fast), and a glitch down must not
-        lower the ceiling that the next honest reading is then held to."""
-        a = self._hot1
-        b = self._hot2
-        self._hot2 = a
-        self._hot1 = hot
-        if a > b:
-            a, b = b, a
-        if hot < a:
-            hot = a
-        elif hot > b:
-            hot = b
+        """SR-5b: rising, while commanded off, past what the element's stored heat explains
+        (`hot` is the median of three, see check())."""
         x = self._heat_x
         d = (duty << _HEAT_SHIFT) - x
         if d > 0:
@@ -249,3 +298,8 @@ class Supervisor:
         self._runaway = False
         self._reached = False
         self._off = False  # the stored-heat index stays: the element's heat is real
+        self.left = LEFT_BOTH
+        self.power = PowerCheck()
+        self.ref = RefCheck()
+        self.clock = ClockCheck()
+        self.energy.reset()

@@ -25,7 +25,7 @@ STATUS_FIELDS = (
 # Every event the firmware sends and its fields; `uptime_ms` is on every one.
 EVENT_FIELDS = {
     "boot": ("reset_cause", "fw", "version", "uptime_ms"),
-    "fault": ("code", "temp_c", "temp2_c", "uptime_ms"),
+    "fault": ("code", "temp_c", "temp2_c", "switch_left", "uptime_ms"),
     "cleared": ("uptime_ms",),
     "auto_off": ("session_s", "uptime_ms"),
     "auto_off_warning": ("remaining_s", "uptime_ms"),

@@ -10,10 +10,12 @@ the new version. A file whose check fails is treated as missing: defaults, plus 
 import json
 
 from cushion import limits
+from cushion.names import FAULT_CODES, MOTOR_FAULTS
 
 SETTINGS = "settings.json"
 FAULT_LOG = "faults.json"
 SERVICE_FLAG = "service.flag"
+LATCH = "latch.json"  # the latched heater fault (SR-12 across power loss)
 
 DEFAULT_SETTINGS = {"heat": 1, "massage": 1, "intensity": 2, "dose_eq_ms": 0}
 
@@ -106,6 +108,27 @@ class Store:
         log = log[1 - limits.FAULT_LOG_MAX:] + [entry]
         self._save(FAULT_LOG, log)
         return log
+
+    def save_latch(self, code, left):
+        self._save(LATCH, {"code": code, "left": left})
+
+    def load_latch(self):
+        """(code, switch-left index) of the heater fault latched before the reset, or None.
+        A save is atomic (the rename), so power loss leaves the old or the new latch; a file
+        that fails its check anyway reads as none, with the `store_corrupt` event."""
+        got = self._load(LATCH)
+        if not isinstance(got, dict):
+            return None
+        code = got.get("code")
+        left = got.get("left")
+        if code not in FAULT_CODES or code in MOTOR_FAULTS:
+            return None
+        if not isinstance(left, int) or isinstance(left, bool) or not 0 <= left <= 3:
+            left = 0
+        return code, left
+
+    def clear_latch(self):
+        self._fs.remove(LATCH)
 
     def set_service_flag(self):
         self._fs.write(SERVICE_FLAG, b"1")

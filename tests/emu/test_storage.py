@@ -37,8 +37,6 @@ def test_settings_and_fault_log_survive_a_reset(emu, how):
     assert "sensor_open" in json.dumps(log)
 
 
-@pytest.mark.xfail(strict=True, reason="SR-12 across resets: a latched heater fault is stored "
-                                       "and restored at boot (fixed by the safety issue)")
 def test_a_latched_fault_survives_a_reset(emu):
     _latch_sensor_open(emu)
     _reboot(emu, emu.power_cycle)

@@ -35,6 +35,9 @@ SERIES_R = 10000.0
 ADC_MAX = 4095
 VIN_FULL_SCALE_V = 18.81
 MOTOR_FULL_SCALE_MA = 1650.0
+HEATER_FULL_SCALE_MA = 3300.0
+ELEMENT_OHM = 7.2
+REF_COUNTS12 = 2541
 
 POWER, HEAT, MASSAGE = 1, 2, 4
 
@@ -103,6 +106,13 @@ class FakeHAL(VirtualClock):
         self.set_temp(temp_c)
         self.vin_raw = u16(vin_counts12(vin_v))
         self.motor_raw = 0
+        # The power stage: current flows while both switches conduct, duty x vin / element;
+        # the power-stage faults and the reference are settable (SR-16..SR-18).
+        self.element_ohm = ELEMENT_OHM
+        self.mosfet_stuck = False
+        self.cutoff_welded = False
+        self.heater_ma_raw = None  # a fixed reading (read_u16 counts) instead of the model
+        self.ref_raw = u16(REF_COUNTS12)
         self.button_mask = 0
         self.rx = bytearray()
         self.tx = bytearray()
@@ -198,6 +208,23 @@ class FakeHAL(VirtualClock):
     def read_motor_current(self):
         self._rec("read_motor_current")
         return self.motor_raw
+
+    def heater_ma(self):
+        """What the shunt reads with the outputs as last set (mean over the PWM)."""
+        closed = self.enabled or self.cutoff_welded
+        duty = 1000 if self.mosfet_stuck else self.heater
+        if not closed or not duty or not self.element_ohm:
+            return 0.0
+        volts = (self.vin_raw >> 4) * VIN_FULL_SCALE_V / ADC_MAX
+        return volts / self.element_ohm * 1000.0 * duty / 1000
+
+    def read_heater_current(self):
+        if self.heater_ma_raw is not None:
+            return self.heater_ma_raw
+        return u16(round(self.heater_ma() / HEATER_FULL_SCALE_MA * ADC_MAX))
+
+    def read_ref(self):
+        return self.ref_raw
 
     def buttons(self):
         self._rec("buttons")

@@ -162,8 +162,8 @@ def test_dropped_lines_are_counted_and_control_goes_on(rig):
     rig.run_s(2)
     assert len(hal.feeds) - feeds == 40  # every tick fed the watchdog
     assert hal.heater > 0  # still heating
-    hal.set_temp(51.0)  # and still safe: overheat cuts the heater on the next tick
-    rig.tick()
+    hal.set_temp(51.0)  # and still safe: overheat cuts the heater on its second reading
+    rig.tick(2)
     assert hal.heater == 0 and not hal.enabled
     hal.serial_write = real_write
     rig.cmd("telemetry off")
@@ -198,7 +198,7 @@ def test_domain_methods_answer_with_their_own_constants(rig):
     ctl = rig.ctl
     rig.cmd("heat high")
     rig.hal.set_temp(50.5)
-    rig.tick()
+    rig.tick(2)  # SR-2 confirms on the second reading
     assert ctl.set_heat(rig.now, 1) == Controller.FAULT_LATCHED
     assert ctl.try_clear() == Supervisor.PAD_TOO_WARM
     rig.hal.set_temp_counts(0, 4095)
@@ -211,7 +211,7 @@ def test_serial_clear_and_long_press_both_send_cleared():
         rig = Rig(temp_c=30.0)
         rig.cmd("heat high")
         rig.hal.set_temp(50.5)
-        rig.tick()
+        rig.tick(2)  # SR-2 confirms on the second reading
         rig.hal.set_temp(35.0)
         rig.tick()
         return rig

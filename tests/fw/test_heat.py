@@ -134,7 +134,7 @@ def test_controller_heat_states_reported_in_status():
     rig = Rig(temp_c=30.0)
     assert status(rig)["heat_state"] == "off"
     rig.cmd("heat high")
-    rig.tick()
+    rig.tick(5)  # after the switch self-test (SR-17)
     st = status(rig)
     assert (st["heat"], st["heat_state"], st["setpoint_c"]) == ("high", "warming", 45.0)
     assert rig.hal.heater == 1000 and rig.hal.enabled

@@ -52,7 +52,7 @@ def test_long_press_across_the_wrap_clears_once():
     rig = Rig(start_ms=START, temp_c=30.0)
     rig.cmd("heat high")
     rig.hal.set_temp(50.5)
-    rig.tick()
+    rig.tick(2)  # SR-2 judges two readings
     rig.hal.set_temp(30.0)
     rig.run_s(3)  # 1.8 s before the wrap
     rig.hal.press(POWER)
@@ -71,7 +71,7 @@ def test_mismatch_timer_across_the_wrap():
     rig = Rig(start_ms=START, temp_c=35.0)
     rig.cmd("heat high")
     rig.run_s(2)
-    rig.hal.set_temp(35.0, 41.0)
+    rig.hal.set_temp(35.0, 42.0)  # more than MISMATCH_C100 apart
     rig.tick()
     t0 = rig.hal.elapsed
     rig.run_until(lambda: rig.faults(), 10)
@@ -104,14 +104,15 @@ def test_motor_stall_timer_across_the_wrap():
 
 
 def test_no_heat_rise_window_across_the_wrap():
-    rig = Rig(start_ms=WRAP - 30000, temp_c=25.0)
+    rig = Rig(start_ms=WRAP - 30000, temp_c=25.0, vin_v=10.8)
+    rig.hal.element_ohm = 10.0  # weak: the energy check's window is longer than SR-4's
     rig.hal.recording = False
     rig.cmd("heat high")
     t0 = rig.hal.elapsed
     rig.run_until(lambda: rig.faults(), 200)
     assert rig.faults() == ["no_heat_rise"]
     took = rig.event_times("fault")[0] - t0
-    assert limits.NO_RISE_WINDOW_MS <= took <= limits.NO_RISE_WINDOW_MS + 3 * TICK
+    assert limits.NO_RISE_WINDOW_MS <= took <= limits.NO_RISE_WINDOW_MS + 7 * TICK
 
 
 def test_uptime_keeps_counting_across_the_wrap():

@@ -274,3 +274,34 @@ def test_repeated_power_loss_during_saves_never_corrupts():
     sim = Simulation(storage=st)
     assert sim.ctl.settings in valid
     assert not [e for e in sim.events if e.get("event") == "store_corrupt"]
+
+
+def test_latch_write_cut_at_every_byte_boots_safe_and_keeps_the_heat_off():
+    """SR-12 across power loss: the latch is the first write after a heater fault latches,
+    with both switches already open. Cut anywhere in it, the board boots with the old state
+    (no latch) or the new one (the latch), never a failed boot, and the element stays off."""
+    dry = Simulation()
+    assert dry.command("heat high")["ok"]
+    dry.run(1.0)
+    dry.inject("supply_high")
+    dry.run(0.3)
+    new_bytes = dry.board.storage.files[store_mod.LATCH]
+    assert decode(new_bytes)["code"] == "supply_high"
+    for k in range(len(new_bytes) + 1):
+        sim = Simulation()
+        assert sim.command("heat high")["ok"]
+        sim.run(1.0)
+        sim.inject("supply_high")
+        sim.board.storage.cut_after = k
+        with pytest.raises(PowerLoss):
+            sim.run(0.3)
+        assert sim.board.heater_permille == 0 and not sim.board.heater_enabled
+        sim.power_cycle()
+        assert sim.state()["fault"] in (None, "supply_high")
+        for _ in range(tick_n(2.0)):
+            sim.step()
+            assert sim.heater_duty == 0.0
+    # uncut, the latch is back after the power cycle and heat is refused until `clear`
+    dry.power_cycle()
+    assert dry.state()["fault"] == "supply_high"
+    assert dry.command("heat high")["error"] == "fault_active"

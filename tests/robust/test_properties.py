@@ -10,11 +10,14 @@ button presses, serial commands (valid and invalid), faults (one at a time: IEC 
 - every request with an id gets exactly one reply with that id, unless a reset (watchdog or
   power cycle) dropped it before it was read (documented drop: the receive buffer does not
   survive a reset);
-- sim.step never raises and sim.bad_lines stays empty.
+- sim.step never raises and sim.bad_lines stays empty;
+- a fault latched while a fault is injected is that fault's own rule
+  (tests/robust/_matrix.py: RULES), never another rule's and never SR-2's.
 
-Excluded from the duty checks: while heater_stuck_on is injected the element conducts on its
-own until the firmware opens the cut-off switch, so that time is judged by the latch
-invariant and the pad limit instead.
+Faults: every kind of hal_sim, old and new, with the matrix's arguments. Excluded from the
+duty checks: while a MOSFET fault is injected the element conducts on its own until the
+firmware opens the cut-off switch, so that time is judged by the latch invariant and the pad
+limit instead.
 
 Default: a derandomized profile with few examples (~30 s); `slow` runs many more.
 """
@@ -23,7 +26,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hal_sim import Simulation
-from hal_sim.faults import BASE_FAULTS as FAULTS  # the new kinds: tests/sim/test_envelope_faults.py
+from tests.robust._matrix import FAULTS, RULES
+
+SELF_DRIVEN = ("heater_stuck_on", "mosfet_leak")  # the element conducts on its own
 
 TICK_S = Simulation.tick_ms / 1000
 LINES = ["status", "info", "heat off", "heat low", "heat medium", "heat high", "massage off",
@@ -53,6 +58,7 @@ class Checker:
         self.next_id = 100_000
         self.pending = {}  # id -> resets count when sent
         self.fault = None
+        self.seen_events = 0
 
     def step(self):
         sim = self.sim
@@ -70,10 +76,25 @@ class Checker:
             if ses.active and state != self.state:
                 self.last_start = sim.now_s
             self.state = state
-        if sim.motor_duty > 0 or (sim.heater_duty > 0 and self.fault != "heater_stuck_on"):
+        self._check_own_rule()
+        if sim.motor_duty > 0 or (sim.heater_duty > 0 and self.fault not in SELF_DRIVEN):
             assert self.last_start is not None, "output with no session ever started"
             assert sim.now_s - self.last_start <= 900.0 + 2 * TICK_S, (
                 sim.now_s, self.last_start)
+
+    def _check_own_rule(self):
+        events = self.sim.events
+        n = len(events)
+        if n == self.seen_events:
+            return
+        new = [e for e in events[self.seen_events:] if e.get("event") == "fault"]
+        self.seen_events = n
+        if self.fault is None:
+            return
+        own = RULES[self.fault][1] if self.fault in RULES else set()
+        for e in new:
+            assert e["code"] in own, "%s latched %s, not its own rule %s" % (
+                self.fault, e["code"], own)
 
     def run(self, seconds):
         for _ in range(int(seconds / TICK_S + 0.5)):
@@ -103,11 +124,13 @@ class Checker:
             if self.fault is not None:
                 sim.repair(self.fault)
             self.fault = action[1]
-            sim.inject(self.fault)
+            self.seen_events = len(sim.events)
+            sim.inject(self.fault, **(RULES[self.fault][0] if self.fault in RULES else {}))
         elif kind == "repair":
             if self.fault is not None:
                 sim.repair(self.fault)
                 self.fault = None
+                self.seen_events = len(sim.events)
         elif kind == "power_cycle":
             sim.power_cycle()
             self.latched = False  # power cut: every output dropped at once

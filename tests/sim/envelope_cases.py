@@ -30,7 +30,7 @@ RULES = {
     "sensor_detached": ({"sensor_mismatch", "no_heat_rise", "thermal_runaway"}, 120.0, "SR-6"),
     "sensor_drift": ({"sensor_mismatch"}, 400.0, "SR-6"),
     "heater_stuck_on": ({"heater_stuck_on", "overheat"}, 600.0, "SR-5"),
-    "heater_open": ({"no_heat_rise", "thermal_runaway"}, 420.0, "SR-4"),
+    "heater_open": ({"heater_open"}, 1.2, "SR-16"),  # no current while driven (issue 11)
     "supply_high": ({"supply_high"}, 0.2, "SR-9"),
     "motor_stall": ({"motor_stall"}, 1.2, "SR-13"),
     # SR-16: current while the MOSFET is commanded off (shows once it is, near the set-point)

@@ -44,11 +44,9 @@ LATCHED = {
     # warming until the controller first commands the heater off near the set-point, ~200 s
     # later at 22 C (measured 229 s).
     "heater_stuck_on": ({"heater_stuck_on"}, 300.0, 90.0),
-    # warming: the pad gains from the element's stored heat and the user's back for ~110 s,
-    # then NO_RISE_WINDOW_MS (120 s) without 0.5 C (measured 230 s). Holding: the pad cools
-    # 5 C in ~155 s, then RUNAWAY_MS (measured 188 s, thermal_runaway; SR-4 would follow at
-    # ~225 s). No heat reaches the pad meanwhile: the bound is loose on purpose.
-    "heater_open": ({"no_heat_rise", "thermal_runaway"}, 300.0, 300.0),
+    # SR-16: no current while driven, HEATER_OPEN_TICKS readings in a row (0.25 s); while
+    # holding the duty may first sit under the open check's floor for a moment.
+    "heater_open": ({"heater_open"}, 1.0, 1.0),
 }
 SENSOR_FAULTS = ("sensor_open", "sensor_short", "sensor_detached", "sensor_drift")
 OTHER = ("supply_low", "motor_stall", "loop_hang", "serial_noise")
@@ -222,28 +220,14 @@ def test_design_scenario_sensor_detached_at_300_s():
 @pytest.mark.parametrize("phase", PHASES)
 @pytest.mark.parametrize("fault", ("heater_stuck_on", "heater_open"))
 def test_heater_faults_at_the_ambient_extremes(fault, phase, ambient):
-    """The two faults whose detection rests on the derived SR-4/SR-5 thresholds, in the
-    coldest and the hottest room. A stuck MOSFET at 0 C shows only when the controller first
-    cuts near the set-point (~500 s after the injection, measured 502 s).
-
-    One case is not detected inside the session, by design: an element that opens in the
-    first minute of a warm-up in a 0 C room. The user's back keeps warming the cold pad
-    toward 13 C by more than 0.5 C per 2 minutes for over 12 minutes, which SR-4 cannot tell
-    from the slowest honest heating (the window that would catch it trips a weak pad after a
-    supply dip). No power reaches the pad, so the test asserts exactly that instead."""
+    """The two faults of the power stage in the coldest and the hottest room. A stuck MOSFET
+    at full duty in a 0 C warm-up shows in the current only when the controller first asks
+    for less than full power near the set-point (~500 s after the injection); an open
+    element shows at once, in any room (SR-16: no current while driven)."""
     bounds = {("heater_stuck_on", "warming"): 600.0, ("heater_stuck_on", "holding"): 120.0,
-              ("heater_open", "warming"): 300.0, ("heater_open", "holding"): 400.0}
+              ("heater_open", "warming"): 1.0, ("heater_open", "holding"): 1.0}
     w = start(ambient_c=ambient)
     to_phase(w, phase)
-    if (fault, phase, ambient) == ("heater_open", "warming", 0.0):
-        sim = w.sim
-        sim.inject(fault)
-        for _ in range(ticks(limits.AUTO_OFF_MS / 1000 + 10 - sim.now_s)):
-            w.step()
-            assert sim.heater_duty == 0.0
-        assert w.max_pad < 15.0  # the back's warmth only (no-heat equilibrium 13.0 C)
-        assert fault_events(sim) == [] or fault_events(sim)[0]["code"] == "no_heat_rise"
-        return
     _latched(w, fault, phase, 0, bound=bounds[(fault, phase)])
     assert w.max_pad <= PAD_MAX_C
 

@@ -1,0 +1,38 @@
+"""SR-9 judged on the adapter's own voltage, not the terminal voltage under load.
+
+The supply divider reads the voltage at the board's input, which sags by the load current
+times the source's resistance (adapter, lead, plug: 0.05 to 0.5 ohm across the envelope).
+A fixed allowance for that sag either pauses a weak but in-spec adapter all the time (10.8 V
+behind 0.3 ohm reads 10.37 V with the heater on) or lets a low stiff one run. So the source
+resistance is measured: every step of the load current (the heater switching) gives
+delta-V / delta-I, and the supply is judged as the terminal voltage plus that drop.
+"""
+
+from cushion import limits
+
+
+class SupplyEstimate:
+    def __init__(self):
+        self.r_mohm = limits.SUPPLY_R_START_MOHM
+        self._learnt = False  # the first measured step replaces the design's value
+        self._v = 0
+        self._i = -1  # no reading yet
+
+    def source_mv(self, vin_mv, load_ma):
+        """This tick's terminal voltage and load current in; the source's voltage out."""
+        last_i = self._i
+        if last_i >= 0:
+            di = load_ma - last_i
+            if di >= limits.SUPPLY_STEP_MA or di <= -limits.SUPPLY_STEP_MA:
+                r = (self._v - vin_mv) * 1000 // di
+                # a reading that no source explains (an ADC spike on either channel) is
+                # not learnt from
+                if 0 <= r <= limits.SUPPLY_R_MAX_MOHM:
+                    if self._learnt:
+                        self.r_mohm += (r - self.r_mohm) // 2
+                    else:
+                        self.r_mohm = r
+                        self._learnt = True
+        self._v = vin_mv
+        self._i = load_ma
+        return vin_mv + self.r_mohm * load_ma // 1000
