@@ -70,7 +70,7 @@ class Simulation(SerialLink, TraceRecorder):
         if ctl is not None and not self._hung:
             ctl.tick(board.ticks_ms())
             self.ticks_run += 1
-            if ctl.service_requested:
+            if ctl.console.service_requested:
                 board.reset_requested = True
         self._collect_output()
         if board.reset_requested:

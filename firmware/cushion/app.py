@@ -42,7 +42,7 @@ def run(hal, ctl):
         while True:
             now = hal.ticks_ms()
             ctl.tick(now)
-            if ctl.service_requested:
+            if ctl.console.service_requested:
                 hal.sleep_ms(100)  # let the reply leave before the reset
                 hal.reset()
                 return

@@ -154,18 +154,10 @@ class Controller:
             left = SWITCH_NAMES[self.safety.left] if code != MOTOR_STALL else SWITCH_NAMES[0]
             self._event("fault", '"code": "%s", "temp_c": %s, "temp2_c": %s, "switch_left": "%s"'
                         % (code, protocol.c100_text(r.ta), protocol.c100_text(r.tb), left))
-            if code != MOTOR_STALL:
-                try:  # first: the write that keeps heat refused after a reset (SR-12)
-                    self.store.save_latch(code, self.safety.left)
-                except OSError:
-                    pass
-            try:
-                self.fault_log = self.store.append_fault({
-                    "code": code, "uptime_s": self._uptime_s,
-                    "temp_c100": r.ta, "temp2_c100": r.tb, "vin_mv": r.vin_mv},
-                    self.fault_log)
-            except OSError:
-                pass  # a full or failing flash must not stop the loop; the event went out
+            self.fault_log = self.store.record_fault(
+                {"code": code, "uptime_s": self._uptime_s, "temp_c100": r.ta,
+                 "temp2_c100": r.tb, "vin_mv": r.vin_mv},
+                self.safety.left, self.fault_log, code != MOTOR_STALL)
         timer = self._timer
         if timer == AUTO_OFF:
             self._event("auto_off", '"session_s": %d' % (limits.AUTO_OFF_MS // 1000))
@@ -215,12 +207,11 @@ class Controller:
     def _write_settings(self):
         s = self.settings
         s["intensity"] = self.vib.intensity
-        s["dose_eq_ms"] = self.dose.total_eq_ms
-        self.dose.saved_eq_ms = self.dose.total_eq_ms
+        s["dose_eq_ms"] = self.dose.saved_eq_ms = self.dose.total_eq_ms
         try:
             self.store.save_settings(s)
         except OSError:
-            pass
+            pass  # a full or failing flash must not stop the loop
 
     def _end_session_if_idle(self):
         if self.session.active and self.idle():
@@ -231,11 +222,6 @@ class Controller:
         if was_idle and (self.heat.level or self.vib.mode):
             self.session.start(now)
             self.out.selftest.reset()  # SR-17 at every session start, however quick the turn
-
-    @property
-    def service_requested(self):
-        """`service` was answered: the loop resets into the REPL instead of going on."""
-        return self.console.service_requested
 
     def state(self):
         """One of names.STATE_NAMES: a latched fault wins over a session."""

@@ -70,13 +70,6 @@ class Supervisor:
         self._off = False
         self._ceiling = 0
 
-    @staticmethod
-    def _resample_hot(hal):
-        """The hotter sensor, read again through the HAL (runs only on a reading >= 50 C)."""
-        a = thermistor.to_c100(hal.read_temp(0) >> 4)
-        b = thermistor.to_c100(hal.read_temp(1) >> 4)
-        return a if a > b else b
-
     def active_fault(self):
         """The latched heater fault, else the latched motor fault, else None."""
         return self.fault if self.fault is not None else self.motor_fault
@@ -125,7 +118,7 @@ class Supervisor:
         # one-sample ADC spike reads 10 C hot, and waiting for the next tick's reading would
         # put the cut at the very edge of SR-2's 100 ms (two ticks plus the tick's own time).
         hot = ta if ta > tb else tb
-        if hot >= limits.OVERHEAT_C100 and self._resample_hot(hal) >= limits.OVERHEAT_C100:
+        if hot >= limits.OVERHEAT_C100 and thermistor.hotter_c100(hal) >= limits.OVERHEAT_C100:
             self._latch(OVERHEAT)
         # SR-18: every reading above is only as good as the ADC's reference.
         code = self.ref.check(readings.ref_c12)

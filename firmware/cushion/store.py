@@ -109,6 +109,20 @@ class Store:
         self._save(FAULT_LOG, log)
         return log
 
+    def record_fault(self, entry, left, log, heater):
+        """A latched fault's flash writes, best effort: first, for a heater fault, the latch
+        that keeps heat refused after a reset (SR-12), then the log entry. Returns the log
+        (unchanged when the flash failed: a full or failing flash must not stop the loop)."""
+        if heater:
+            try:
+                self.save_latch(entry["code"], left)
+            except OSError:
+                pass
+        try:
+            return self.append_fault(entry, log)
+        except OSError:
+            return log
+
     def save_latch(self, code, left):
         self._save(LATCH, {"code": code, "left": left})
 

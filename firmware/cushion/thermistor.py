@@ -51,3 +51,10 @@ def window_fault(c12):
     if c12 < limits.SENSOR_SHORT_COUNTS:
         return SENSOR_SHORT
     return None
+
+
+def hotter_c100(hal):
+    """The hotter pad sensor, sampled now through the HAL (SR-2's confirming second sample)."""
+    a = to_c100(hal.read_temp(0) >> 4)
+    b = to_c100(hal.read_temp(1) >> 4)
+    return a if a > b else b
