@@ -49,9 +49,9 @@ def reason(metric, m):
         return ("the sensor peaks %s C above the set-point: on this pad the stored heat (or a "
                 "sensor lag longer than the firmware's projection assumes) keeps the reading "
                 "rising after the duty is cut" % f(m.get("overshoot_c"), 2))
-    return ("the pad truth swings %s C while the hold lasts: the PI loop, tuned on the "
-            "reference pad, is too lively or too slow for this pad's gain and lag (and the "
-            "restart at 15 minutes re-enters the warm-up)" % f(m.get("hold_band_c"), 2))
+    return ("the pad truth swings %s C while the hold lasts (which includes the restart at "
+            "15 minutes): the PI loop, tuned on the reference pad, is too lively or too slow "
+            "for this pad's gain and lag" % f(m.get("hold_band_c"), 2))
 
 
 def judge(res):
@@ -74,7 +74,7 @@ def judge(res):
                 continue
             run = sessions.get(str(("corner", name, "ours", lv)), {})
             bad = [k for k in METRICS if not _le(m[k], ENVELOPE[k])]
-            text = "corner %s %s: %s, no trip (%s)" % (name, lv, ", ".join(
+            text = "corner %s %s: %s, trips: %s" % (name, lv, ", ".join(
                 "%s %s <= %s" % (k, f(m[k]), ENVELOPE[k]) for k in METRICS),
                 ", ".join(m["faults"]) or "none")
             why = [reason(k, run) for k in bad]
@@ -86,8 +86,9 @@ def judge(res):
                 ok = m[k] is not None and all(pv is None or m[k] < pv for pv in peers)
                 out.append(("corner %s %s %s ahead of peers: ours %s, bang-bang %s, Klipper "
                             "PID %s" % (name, lv, k, f(m[k]), f(peers[0]), f(peers[1])), ok,
-                            None if ok else "a peer tuned on this very pad holds it tighter "
-                            "on this figure than our one untuned firmware"))
+                            None if ok else reason(k, run) if m[k] is None else
+                            "a peer tuned on this very pad holds it tighter on this figure "
+                            "than our one untuned firmware"))
     s = env["samples"]
     for k in METRICS:
         v = s["worst"][k]
