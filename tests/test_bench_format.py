@@ -1,4 +1,4 @@
-"""bench/results.json (written by `make bench`) has every key issue 6 names, with numbers.
+"""bench/results.json (written by `make bench`) has every key issues 6 and 15 name, with numbers.
 
 Only the shape is checked: benchmarks report figures, tests never assert timings. A figure
 may be null only when the run recorded why (a "notes" entry or an "errors" entry, or a
@@ -69,3 +69,59 @@ def test_speed_micropython_cli_keys(res):
     _check(res, res["cli"]["help_s"], "cli.help_s")
     for port in ("sim", "socket"):
         _check(res, res["cli"]["status_roundtrip_ms"][port], f"cli.status_roundtrip_ms.{port}")
+
+
+ENV_METRICS = ("warmup_ratio", "overshoot_c", "hold_band_c")
+
+
+def test_hold_band_keys(res):
+    """Issue 15: the honest hold band beside the older last-8-minutes band."""
+    c = res["control"]
+    for lv in LEVELS:
+        _check(res, c[lv]["hold_band_c"], f"control.{lv}.hold_band_c")
+        for peer in ("bang_bang", "klipper_pid"):
+            _check(res, c["peers"][peer][lv]["hold_band_c"],
+                   f"control.peers.{peer}.{lv}.hold_band_c")
+    _check(res, c["worst_case"]["hold_band_c"], "control.worst_case.hold_band_c")
+
+
+def test_envelope_keys(res):
+    """Issue 15: every named corner at each level, the sample's worst (naming its pad) and
+    95th percentile, and each peer's worst. A corner figure may be null only where the pad
+    is out of reach at that level or the run ended without coming within 0.5 C (then the
+    judged target says so)."""
+    from hal_sim.envelope import CORNERS
+    env = res["envelope"]
+    assert set(env["corners"]) == set(CORNERS)
+    for name, by_lv in env["corners"].items():
+        for lv in LEVELS:
+            m = by_lv[lv]
+            assert set(ENV_METRICS) | {"faults"} <= set(m), f"envelope.corners.{name}.{lv}"
+            assert isinstance(m["faults"], list)
+            if not m["unreachable"]:
+                _check(res, m["overshoot_c"], f"envelope.corners.{name}.{lv}.overshoot_c")
+    s = env["samples"]
+    assert s["n"] >= 200
+    assert set(s["worst"]) == set(ENV_METRICS) | {"pad"}
+    assert set(s["p95"]) == set(ENV_METRICS)
+    for k in ENV_METRICS:
+        assert s["worst"]["pad"][k].startswith("sample_"), k
+    for peer in ("bang_bang", "klipper_pid"):
+        for k in ENV_METRICS:
+            _check(res, env["peers_worst"][peer][k], f"envelope.peers_worst.{peer}.{k}")
+    assert isinstance(env["false_trips"], int)
+
+
+def test_speed_memory_chip_keys(res):
+    sp = res["sim_speed_x"]
+    assert "pypy" in sp
+    assert sp["pypy"] is None or _num(sp["pypy"])
+    for k in ("firmware_min_heapsize_kb", "firmware_peak_heap_bytes"):
+        _check(res, res["micropython"][k], f"micropython.{k}")
+    chip = res["chip"]
+    if "skipped" in chip:
+        return
+    for case in ("idle", "telemetry_100ms"):
+        _check(res, chip["tick_us_median"][case], f"chip.tick_us_median.{case}")
+        _check(res, chip["tick_us_max"][case], f"chip.tick_us_max.{case}")
+    _check(res, chip["heap_free_after_boot_bytes"], "chip.heap_free_after_boot_bytes")
