@@ -151,7 +151,7 @@ def build_parser():
                    help="inject fault KIND at simulated second SECONDS (repeatable); KIND is "
                         "one of " + ", ".join(FAULT_KINDS))
     p.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
-    add_pad_arguments(p)
+    add_pad_arguments(p, _checked)
     add_chip_options(p)
     p = add("run", "run a scenario file (TOML) on the simulator and check its expectations "
                    "(exit 0 all passed, 1 one failed, 2 a bad file)")

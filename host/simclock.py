@@ -102,18 +102,9 @@ def parse_param(text):
     return name, parse_number(name, value, minimum=lo, maximum=hi)
 
 
-def add_pad_arguments(parser):
-    """`cushion sim --pad CORNER --param NAME:VALUE ...` (argparse, usage errors on bad ones)."""
-    import argparse
-
-    def typed(parse):
-        def convert(text):
-            try:
-                return parse(text)
-            except ValueError as exc:
-                raise argparse.ArgumentTypeError(str(exc))
-        return convert
-
+def add_pad_arguments(parser, typed):
+    """`cushion sim --pad CORNER --param NAME:VALUE ...`; `typed(parse)` makes an argparse
+    type of a parse function (the CLI's, so that a bad value is a usage error)."""
     parser.add_argument("--pad", type=typed(parse_pad), metavar="CORNER",
                         help="a corner of the plant envelope, e.g. hot_corner (default nominal)")
     parser.add_argument("--param", type=typed(parse_param), action="append", default=[],
