@@ -21,6 +21,11 @@ from cushion import limits, protocol  # noqa: E402
 from host.client import frame  # noqa: E402
 
 MIN_MS = limits.TELEMETRY_MIN_MS
+# An event goes out on the first tick at or after it is due, so it can come up to a tick late
+# and the next one a tick early.  Only that much slack: a wider one would pass the event the
+# firmware sends at once when the server changes its period (a new phase), well short of a
+# client's period.
+JITTER_MS = limits.TICK_MS
 
 
 def _is_telemetry_request(line):
@@ -117,8 +122,8 @@ class TelemetryFanout:
         except (ValueError, TypeError, AttributeError):
             return True
         last = peer.last_telemetry_ms
-        # half a firmware period of slack: events come on ticks, not on exact milliseconds
-        if last is None or now < last or now - last >= peer.telemetry_ms - self.firmware_ms // 2:
+        slack = min(JITTER_MS, self.firmware_ms // 2)
+        if last is None or now < last or now - last >= peer.telemetry_ms - slack:
             peer.last_telemetry_ms = now
             return True
         return False
