@@ -69,6 +69,14 @@ SPEED_DEPENDENT = {
 }
 
 
+# Expectations the chip cannot be asked about: its state is read with `status` over the
+# serial line, so a `state` look while the fault blocks that line has no answer.
+NOT_OBSERVABLE = {
+    "serial_host_stops_reading": {
+        3: "the state at 359 s, while serial_block drops every line the board writes"},
+}
+
+
 def _chip_cases():
     """Every shipped scenario; one whose faults the chip cannot inject yet (the power-stage
     faults of the simulator issue) is skipped with its reason, not judged wrongly."""
@@ -87,7 +95,7 @@ def _chip_cases():
 def test_every_shipped_scenario_gives_the_same_verdict_on_the_chip(path, uf2, shipped):
     sim = run_scenario(str(path))
     chip = run_chip_scenario(str(path), uf2=uf2, files=shipped)
-    skip = SPEED_DEPENDENT.get(Path(path).stem, {})
+    skip = {**SPEED_DEPENDENT.get(Path(path).stem, {}), **NOT_OBSERVABLE.get(Path(path).stem, {})}
     same = [(i, ok) for i, ok in _verdicts(chip) if i not in skip]
     assert same == [(i, ok) for i, ok in _verdicts(sim) if i not in skip], \
         "\n".join(o.line for o in chip.outcomes)
