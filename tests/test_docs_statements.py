@@ -25,6 +25,10 @@ def test_safety_md_gives_the_supply_thresholds_the_firmware_has():
     assert [float(v) for v in m.groups()] == [limits.SUPPLY_LOW_MV / 1000,
                                               limits.SUPPLY_RESUME_MV / 1000,
                                               limits.SUPPLY_HIGH_MV / 1000]
+    held = re.search(r"pause ends\s+only after ([\d.]+) s at or above ([\d.]+) V",
+                     text("docs/safety.md"))
+    assert held and [float(v) for v in held.groups()] == [limits.SUPPLY_RESUME_MS / 1000,
+                                                          limits.SUPPLY_RESUME_MV / 1000]
 
 
 @pytest.mark.parametrize("sensor", [1, "both"])

@@ -44,8 +44,11 @@ MUTANTS = [
      "                pass", [FW]),
     ("SR-9 supply high", "safety.py", "                self._latch(SUPPLY_HIGH)",
      "                pass", [FW]),
-    ("SR-9 supply low pause", "safety.py", "            self.supply_paused = True",
-     "            pass", [FW, MATRIX]),
+    ("SR-9 supply low pause", "supply.py", "            self.paused = True\n",
+     "            pass\n", [FW, MATRIX]),
+    ("SR-9 resume held", "supply.py",
+     "            elif hal.ticks_diff(now, self._good_since) >= limits.SUPPLY_RESUME_MS:",
+     "            elif True:", [FW]),
     ("SR-13 motor stall", "safety.py",
      "                    self.motor_fault = MOTOR_STALL\n"
      "                    self._new = MOTOR_STALL",

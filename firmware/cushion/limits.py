@@ -108,6 +108,9 @@ SUPPLY_LOW_MV = const(10500)
 # back, so it cannot cause pause/resume chatter whatever the source resistance, and a 10.8 V
 # supply (weak_adapter_corner) always resumes.
 SUPPLY_RESUME_MV = const(10700)
+# ... held for half a second: one ADC spike on the supply channel (noisy_corner: a spike
+# every few minutes) does not end the pause.
+SUPPLY_RESUME_MS = const(500)
 # 14.5 V is SR-9's; the highest in-spec supply (13.2 V) idles at 13.2 V: 1.3 V of margin.
 SUPPLY_HIGH_MV = const(14500)
 # Two readings over the limit (one tick apart): a single-sample spike does not latch; at

@@ -148,10 +148,7 @@ class Supervisor:
                 self._latch(SUPPLY_HIGH)
         else:
             self._high = False
-        if source < limits.SUPPLY_LOW_MV:
-            self.supply_paused = True
-        elif source >= limits.SUPPLY_RESUME_MV:
-            self.supply_paused = False
+        self.supply_paused = self.supply.low(hal, now, source)
         # SR-16: the heater current against what the switches were told.
         duty = applied.heater
         code = self.power.check(readings.heater_ma, vin_mv, duty, applied.enabled)

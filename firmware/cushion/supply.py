@@ -6,6 +6,10 @@ A fixed allowance for that sag either pauses a weak but in-spec adapter all the 
 behind 0.3 ohm reads 10.37 V with the heater on) or lets a low stiff one run. So the source
 resistance is measured: every step of the load current (the heater switching) gives
 delta-V / delta-I, and the supply is judged as the terminal voltage plus that drop.
+
+The pause itself (`low`) starts on one reading under SUPPLY_LOW_MV and ends only after the
+source has read SUPPLY_RESUME_MV or more for SUPPLY_RESUME_MS: an ADC spike on the supply
+channel would otherwise turn the heater on at 10 V for a tick.
 """
 
 from cushion import limits
@@ -17,6 +21,9 @@ class SupplyEstimate:
         self._learnt = False  # the first measured step replaces the design's value
         self._v = 0
         self._i = -1  # no reading yet
+        self.paused = False
+        self._resuming = False
+        self._good_since = 0
 
     def source_mv(self, vin_mv, load_ma):
         """This tick's terminal voltage and load current in; the source's voltage out."""
@@ -36,3 +43,18 @@ class SupplyEstimate:
         self._v = vin_mv
         self._i = load_ma
         return vin_mv + self.r_mohm * load_ma // 1000
+
+    def low(self, hal, now, source_mv):
+        """SR-9's pause for a low supply (never latched); True while the heater must wait."""
+        if source_mv < limits.SUPPLY_LOW_MV:
+            self.paused = True
+            self._resuming = False
+        elif self.paused:
+            if source_mv < limits.SUPPLY_RESUME_MV:
+                self._resuming = False  # inside the hysteresis band: not yet
+            elif not self._resuming:
+                self._resuming = True
+                self._good_since = now
+            elif hal.ticks_diff(now, self._good_since) >= limits.SUPPLY_RESUME_MS:
+                self.paused = False
+        return self.paused
