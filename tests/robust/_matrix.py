@@ -24,6 +24,7 @@ WARMING_S = 5.0  # after the session starts: still warming in every corner that 
 MAX_IN_SPEC_W = 20.0 * 1.2 * (13.2 / 12.0) ** 2
 HOLDING_EXTRA_S = 30.0  # after the controller first reports HOLDING
 AFTER_S = 20.0  # watched after the latch: the element stays unpowered
+SUPPLY_LOW_OBSERVE_S = 120.0  # paused throughout, ADC spikes and all
 HOLDING = 2
 WARMING = 1
 
@@ -104,14 +105,20 @@ def _heat_again(sim, out):
         _step(sim, out)
 
 
+def _judged_from(fault):
+    """SR-16's floor (per-mille duty) and the readings it needs to judge the element."""
+    if fault == "heater_degraded":
+        return 300, HEATER_WINDOW_TICKS
+    return 150, HEATER_OPEN_TICKS
+
+
 def _benign(why, sim, fault, drove, out):
     if why == "hot_sensor":  # the control runs on the hotter sensor: the pad is not hotter
         return out.max_pad <= sim.ctl.heat.setpoint / 100 + 4.0
     if why == "current_limited":  # the adapter holds its current limit: no extra power
         return sim.cushion.heater_power_w <= MAX_IN_SPEC_W
     if why == "not_driven":  # not driven hard enough, long enough to judge (SR-16's floors)
-        floor = 300 if fault == "heater_degraded" else 150
-        need = HEATER_WINDOW_TICKS if fault == "heater_degraded" else HEATER_OPEN_TICKS
+        floor, need = _judged_from(fault)
         return sum(1 for d in drove if d >= floor) < need
     if why in ("at_full_duty", "mosfet_works"):  # the next session's self-test finds it
         _heat_again(sim, out)
@@ -135,6 +142,12 @@ def run_latched(sim, fault, out):
             break
         if sim.ctl is not None and sim.ctl.out.enabled and sim.ctl.out.heater:
             drove.append(sim.ctl.out.heater)
+    if out.code is not None and why == "not_driven":
+        # SR-16 judges the element within 1 s of driving it enough to see it (issue 11)
+        floor, need = _judged_from(fault)
+        driven = sum(1 for d in drove if d >= floor)
+        assert driven <= need + tick_n(1.0), "%s latched after %d ticks driven at %d+" % (
+            fault, driven, floor)
     if out.code is None:
         assert why is not None, "%s not detected within %.1f s" % (fault, bound)
         assert _benign(why, sim, fault, drove, out), "%s undetected and not harmless (%s)" % (
@@ -158,7 +171,7 @@ def run_special(sim, fault, out):
     n_ev = len(sim.events)
     if fault == "supply_low":
         sim.inject("supply_low")
-        for k in range(tick_n(30)):
+        for k in range(tick_n(SUPPLY_LOW_OBSERVE_S)):
             _step(sim, out)
             if k >= 2:
                 assert sim.ctl.safety.supply_paused and sim.heater_duty == 0.0
