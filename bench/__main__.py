@@ -14,7 +14,7 @@ import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 
-from bench import campaign, cli, control, pads, report, safety, speed, vm
+from bench import campaign, chip, cli, control, pads, report, safety, speed, vm
 from bench.common import LEVELS, ROOT
 
 
@@ -47,6 +47,16 @@ def machine():
             "safety_py_sha1": _sha1(ROOT / "firmware" / "cushion" / "safety.py")}
 
 
+def _measured(errors, key, run, missing):
+    """`run()`; if it fails, `missing` and the traceback in `errors[key]`: one broken
+    benchmark costs only its own figures."""
+    try:
+        return run()
+    except Exception:  # noqa: BLE001 - report it and carry on
+        errors[key] = traceback.format_exc(limit=3)
+        return missing
+
+
 def _pick(m):
     return {k: m.get(k) for k in ("warmup_ratio", "overshoot_c", "hold_band_c", "band_c")}
 
@@ -56,7 +66,6 @@ def main():
     errors = {}
     tasks = pads.tasks() + control.tasks() + safety.tasks()
     results = {}
-    vm_mem = {}
     print("bench: %d simulated sessions + MicroPython memory in a pool of 2 ..." % len(tasks),
           flush=True)
     with ProcessPoolExecutor(max_workers=2) as pool:
@@ -67,40 +76,17 @@ def main():
                 results[key] = f.result()
             except Exception:  # noqa: BLE001 - report it and carry on
                 errors[str(key)] = traceback.format_exc(limit=3)
-        try:
-            vm_mem = fut_vm.result()
-        except Exception:  # noqa: BLE001
-            errors["vm_memory"] = traceback.format_exc(limit=3)
+        vm_mem = _measured(errors, "vm_memory", fut_vm.result, {})
     print("bench: phase 1 done in %.0f s; timing phase (alone) ..."
           % (time.perf_counter() - t_start), flush=True)
-    try:
-        sp = speed.run()
-    except Exception:  # noqa: BLE001
-        errors["speed"] = traceback.format_exc(limit=3)
-        sp = {"cpython": None, "cpython_heat_only": 0}
-    try:
-        vmt = vm.timed()
-    except Exception:  # noqa: BLE001
-        errors["vm_timed"] = traceback.format_exc(limit=3)
-        vmt = {}
-    try:
-        cl = cli.run()
-    except Exception:  # noqa: BLE001
-        errors["cli"] = traceback.format_exc(limit=3)
-        cl = {"help_s": None, "status_roundtrip_ms": {"sim": None, "socket": None},
-              "notes": {"all": "not measured: bench error"}}
-    try:
-        from bench import chip
-        ch = chip.run()
-    except Exception:  # noqa: BLE001
-        errors["chip"] = traceback.format_exc(limit=3)
-        ch = {}
-
-    try:
-        camp = campaign.run()
-    except Exception:  # noqa: BLE001
-        errors["campaign"] = traceback.format_exc(limit=3)
-        camp = {"sessions_per_s": {"1": None, "2": None}, "scaling_efficiency": None}
+    sp = _measured(errors, "speed", speed.run, {"cpython": None, "cpython_heat_only": 0})
+    vmt = _measured(errors, "vm_timed", vm.timed, {})
+    cl = _measured(errors, "cli", cli.run,
+                   {"help_s": None, "status_roundtrip_ms": {"sim": None, "socket": None},
+                    "notes": {"all": "not measured: bench error"}})
+    ch = _measured(errors, "chip", chip.run, {})
+    camp = _measured(errors, "campaign", campaign.run,
+                     {"sessions_per_s": {"1": None, "2": None}, "scaling_efficiency": None})
 
     empty = {"warmup_ratio": None, "overshoot_c": None, "hold_band_c": None, "band_c": None,
              "faults": []}

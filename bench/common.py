@@ -18,6 +18,20 @@ WARM_TOL_C = 0.5        # "within 0.5 C of the set-point"
 SEED = 1
 
 
+def fmt(v, nd=3):
+    """A figure for the tables: floats to `nd` decimals, None as "n/a"."""
+    if v is None:
+        return "n/a"
+    if isinstance(v, float):
+        return "%.*f" % (nd, v)
+    return str(v)
+
+
+def at_most(v, limit):
+    """A target `v <= limit` met; a figure not measured (None) misses it."""
+    return v is not None and v <= limit
+
+
 def median(xs):
     return statistics.median(xs)
 

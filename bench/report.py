@@ -4,7 +4,7 @@ and the README's benchmark section."""
 import json
 
 from bench import report_envelope
-from bench.common import BENCH_DIR, LEVELS, ROOT
+from bench.common import BENCH_DIR, LEVELS, ROOT, at_most, fmt
 from bench.report_envelope import ENVELOPE
 
 SIM_SPEED_MIN = 3000.0
@@ -16,18 +16,6 @@ def _pm(ok):
     return "PASS" if ok else "MISS"
 
 
-def _f(v, nd=3):
-    if v is None:
-        return "n/a"
-    if isinstance(v, float):
-        return "%.*f" % (nd, v)
-    return str(v)
-
-
-def _le(v, limit):
-    return v is not None and v <= limit
-
-
 def judge(res):
     """List of (target text, ok, reason-if-missed)."""
     c = res["control"]
@@ -35,9 +23,9 @@ def judge(res):
     wc = c["worst_case"]
     for k in ("warmup_ratio", "overshoot_c", "hold_band_c"):
         v = wc[k]
-        ok = _le(v, ENVELOPE[k])
+        ok = at_most(v, ENVELOPE[k])
         out.append(("one-at-a-time variations worst %s %s <= %s (%s)"
-                    % (k, _f(v), ENVELOPE[k], wc["rows"][k]), ok,
+                    % (k, fmt(v), ENVELOPE[k], wc["rows"][k]), ok,
                     None if ok else report_envelope.reason(k, _session(res, wc["rows"][k]))))
     for lv in LEVELS:
         for k in ("overshoot_c", "hold_band_c"):
@@ -46,27 +34,27 @@ def judge(res):
             pid = c["peers"]["klipper_pid"][lv][k]
             ok = ours is not None and ours < bb and ours < pid
             out.append(("nominal %s %s ahead of peers: ours %s, bang-bang %s, Klipper PID %s"
-                        % (lv, k, _f(ours), _f(bb), _f(pid)), ok,
+                        % (lv, k, fmt(ours), fmt(bb), fmt(pid)), ok,
                         None if ok else "a peer holds the pad tighter on this figure"))
     sp = res["sim_speed_x"]["cpython"]
-    ok = _le(-(sp or 0), -SIM_SPEED_MIN)
-    out.append(("simulator speed on CPython %sx >= %.0fx" % (_f(sp, 0), SIM_SPEED_MIN), ok,
+    ok = at_most(-(sp or 0), -SIM_SPEED_MIN)
+    out.append(("simulator speed on CPython %sx >= %.0fx" % (fmt(sp, 0), SIM_SPEED_MIN), ok,
                 None if ok else "the 15-minute session (heat high + massage wave) measured "
                 "%sx (runs: %s; heat only: %sx) on this shared 2-core machine; the firmware's "
                 "own tick in CPython (its rules, the controller, the status and event code) "
                 "is most of the wall time left after the physics and ADC work was cut" % (
-                    _f(sp, 0), ", ".join("%.0f" % x for x in
+                    fmt(sp, 0), ", ".join("%.0f" % x for x in
                                          res["extra"]["speed"].get("cpython_runs", [])),
-                    _f(res["extra"]["speed"].get("cpython_heat_only"), 0))))
+                    fmt(res["extra"]["speed"].get("cpython_heat_only"), 0))))
     ch = res.get("chip") or {}
     for case in ("idle", "telemetry_100ms"):
         v = (ch.get("tick_us_max") or {}).get(case)
-        ok = _le(v, CHIP_TICK_MAX_US)
-        out.append(("chip tick max (%s) %s us <= %d us" % (case, _f(v), CHIP_TICK_MAX_US), ok,
+        ok = at_most(v, CHIP_TICK_MAX_US)
+        out.append(("chip tick max (%s) %s us <= %d us" % (case, fmt(v), CHIP_TICK_MAX_US), ok,
                     None if ok else "on the emulated RP2040 the firmware's worst tick (median "
                     "%s us) includes the garbage collections and, with telemetry on, the "
                     "status line's formatting and USB write; issue 11's and the status "
-                    "line's owners hold that code" % _f((ch.get("tick_us_median") or {})
+                    "line's owners hold that code" % fmt((ch.get("tick_us_median") or {})
                                                       .get(case))))
     return out
 
@@ -99,13 +87,13 @@ def table_text(res, verdicts):
     lines.append("|---|---|---|---|---|---|---|")
     for name, lv, m in control_rows(res):
         lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
-            name, lv, _f(m["warmup_ratio"]), _f(m["overshoot_c"]), _f(m.get("hold_band_c")),
-            _f(m["band_c"]),
+            name, lv, fmt(m["warmup_ratio"]), fmt(m["overshoot_c"]), fmt(m.get("hold_band_c")),
+            fmt(m["band_c"]),
             ", ".join(m.get("faults", [])) or ("-" if "faults" in m else "n/a")))
     wc = res["control"]["worst_case"]
     lines.append("| **worst case (variations)** | | %s | %s | %s | %s | %s |" % (
-        _f(wc["warmup_ratio"]), _f(wc["overshoot_c"]), _f(wc["hold_band_c"]),
-        _f(wc["band_c"]), ", ".join(wc["fault_trips"]) or "none"))
+        fmt(wc["warmup_ratio"]), fmt(wc["overshoot_c"]), fmt(wc["hold_band_c"]),
+        fmt(wc["band_c"]), ", ".join(wc["fault_trips"]) or "none"))
     lines.append("")
     lines += report_envelope.table(res)
     lines.append("")
@@ -113,44 +101,44 @@ def table_text(res, verdicts):
                  "| max_pad_c |" % res["extra"]["safety_inject_s"])
     lines.append("|---|---|---|---|")
     for f, m in res["safety"].items():
-        lines.append("| %s | %s | %s | %s |" % (f, _f(m["detect_s"], 2),
+        lines.append("| %s | %s | %s | %s |" % (f, fmt(m["detect_s"], 2),
                                                res["extra"]["safety"][f]["detected_by"],
-                                               _f(m["max_pad_c"], 2)))
+                                               fmt(m["max_pad_c"], 2)))
     lines.append("")
     mp = res["micropython"]
     cli = res["cli"]
     lines.append("| figure | value |")
     lines.append("|---|---|")
     lines.append("| cutoff_latency_ms (reading >= 50.00 C -> no heater power) | %s |"
-                 % _f(res["cutoff_latency_ms"]))
+                 % fmt(res["cutoff_latency_ms"]))
     lines.append("| sim speed CPython (x real time, median of 5) | %s |"
-                 % _f(res["sim_speed_x"]["cpython"], 0))
+                 % fmt(res["sim_speed_x"]["cpython"], 0))
     lines.append("| sim speed MicroPython unix (x real time, median of 3) | %s |"
-                 % _f(res["sim_speed_x"]["micropython"], 0))
+                 % fmt(res["sim_speed_x"]["micropython"], 0))
     lines.append("| sim speed PyPy (Debian pypy3; x real time, median of 5) | %s |"
-                 % _f(res["sim_speed_x"].get("pypy"), 0))
+                 % fmt(res["sim_speed_x"].get("pypy"), 0))
     for k in ("firmware_min_heapsize_kb", "firmware_peak_heap_bytes"):
-        lines.append("| micropython %s (the firmware alone) | %s |" % (k, _f(mp.get(k))))
+        lines.append("| micropython %s (the firmware alone) | %s |" % (k, fmt(mp.get(k))))
     ch = res.get("chip") or {}
     for case in ("idle", "heat_high_wave", "telemetry_100ms"):
         lines.append("| chip tick %s median / max (us) | %s / %s |" % (
-            case, _f((ch.get("tick_us_median") or {}).get(case)),
-            _f((ch.get("tick_us_max") or {}).get(case))))
+            case, fmt((ch.get("tick_us_median") or {}).get(case)),
+            fmt((ch.get("tick_us_max") or {}).get(case))))
     lines.append("| chip free heap after boot (bytes) | %s |"
-                 % _f(ch.get("heap_free_after_boot_bytes")))
+                 % fmt(ch.get("heap_free_after_boot_bytes")))
     for k in ("alloc_per_tick_bytes", "heap_after_init_bytes", "peak_heap_bytes",
               "min_heapsize_kb", "mpy_total_bytes", "tick_us_median"):
-        lines.append("| micropython %s | %s |" % (k, _f(mp[k])))
+        lines.append("| micropython %s | %s |" % (k, fmt(mp[k])))
     lines.append("| micropython alloc per tick holding at high, with the dose saved every "
                  "equivalent minute (bytes, average) | %s |"
-                 % _f(res["extra"]["vm"].get("alloc_per_tick_with_dose_saves_bytes")))
+                 % fmt(res["extra"]["vm"].get("alloc_per_tick_with_dose_saves_bytes")))
     lines.append("| micropython sim core share of the heap (bytes) | %s |"
-                 % _f(res["extra"]["vm"].get("sim_core_heap_bytes")))
-    lines.append("| cushion --help (s, median of 5) | %s |" % _f(cli["help_s"]))
+                 % fmt(res["extra"]["vm"].get("sim_core_heap_bytes")))
+    lines.append("| cushion --help (s, median of 5) | %s |" % fmt(cli["help_s"]))
     lines.append("| status round trip sim:// (ms, median of 20) | %s |"
-                 % _f(cli["status_roundtrip_ms"]["sim"], 1))
+                 % fmt(cli["status_roundtrip_ms"]["sim"], 1))
     lines.append("| status round trip socket:// (ms, median of 20) | %s |"
-                 % _f(cli["status_roundtrip_ms"]["socket"], 1))
+                 % fmt(cli["status_roundtrip_ms"]["socket"], 1))
     lines.append("")
     lines.append("Targets:")
     lines.append("")
@@ -227,9 +215,9 @@ def write(res, runtime_s):
 
 
 def _readme_row(lv, name, m):
-    return "| %s | %s | %s | %s | %s |" % (lv, name, _f(m.get("warmup_ratio"), 2),
-                                          _f(m.get("overshoot_c"), 2),
-                                          _f(m.get("hold_band_c"), 2))
+    return "| %s | %s | %s | %s | %s |" % (lv, name, fmt(m.get("warmup_ratio"), 2),
+                                          fmt(m.get("overshoot_c"), 2),
+                                          fmt(m.get("hold_band_c"), 2))
 
 
 def write_readme(res):
@@ -268,10 +256,10 @@ def write_readme(res):
               "runs a whole session in %s KiB of heap (peak %s bytes); with the simulator core "
               "%s KiB; %s bytes allocated per steady tick."
               % ("; ".join("%s %s" % (k, v) for k, v in cw["where"].items()),
-                 env["false_trips"], _f(res["cutoff_latency_ms"]), _f(sp["cpython"], 0),
-                 _f(sp.get("pypy"), 0), _f(sp["micropython"], 0),
-                 _f(mp.get("firmware_min_heapsize_kb")), _f(mp.get("firmware_peak_heap_bytes")),
-                 _f(mp["min_heapsize_kb"]), _f(mp["alloc_per_tick_bytes"])), ""]
+                 env["false_trips"], fmt(res["cutoff_latency_ms"]), fmt(sp["cpython"], 0),
+                 fmt(sp.get("pypy"), 0), fmt(sp["micropython"], 0),
+                 fmt(mp.get("firmware_min_heapsize_kb")), fmt(mp.get("firmware_peak_heap_bytes")),
+                 fmt(mp["min_heapsize_kb"]), fmt(mp["alloc_per_tick_bytes"])), ""]
     text = "\n".join(lines)
     (BENCH_DIR / "README_section.md").write_text(text)
     readme = ROOT / "README.md"

@@ -1,6 +1,6 @@
 """Issue 15's targets for control over the plant envelope, and the envelope's own table."""
 
-from bench.common import LEVELS
+from bench.common import LEVELS, at_most, fmt
 
 NOMINAL = {"warmup_ratio": 1.03, "overshoot_c": 0.1, "hold_band_c": 0.1}
 ENVELOPE = {"warmup_ratio": 1.10, "overshoot_c": 0.3, "hold_band_c": 0.3}
@@ -8,50 +8,38 @@ METRICS = ("warmup_ratio", "overshoot_c", "hold_band_c")
 PEERS = (("bang_bang", "bang-bang +-1 C"), ("klipper_pid", "Klipper PID (autotuned per pad)"))
 
 
-def f(v, nd=3):
-    if v is None:
-        return "n/a"
-    if isinstance(v, float):
-        return "%.*f" % (nd, v)
-    return str(v)
-
-
-def _le(v, limit):
-    return v is not None and v <= limit
-
-
 def reason(metric, m):
     """Plain words for a miss of `metric` by run figures `m` (ours), from the figures."""
     if m.get("faults"):
         return ("a false trip (%s) ended the run after %s s: the safety rules (issue 11) "
-                "take this pad for a faulty one" % (", ".join(m["faults"]), f(m.get("run_s"), 0)))
+                "take this pad for a faulty one" % (", ".join(m["faults"]), fmt(m.get("run_s"), 0)))
     if metric == "warmup_ratio" and m.get("supply_paused_s"):
         return ("the supervisor's low-supply pause held the heater off for %s s of the run: "
                 "under the element's current this adapter and lead sag below the pause "
                 "threshold, the heater stops, the voltage recovers, it starts again (safety "
                 "rule in firmware/cushion/safety.py and limits.py, issue 11's)"
-                % f(m["supply_paused_s"], 0))
+                % fmt(m["supply_paused_s"], 0))
     if metric != "overshoot_c" and m.get("overshoot_c") is not None and m["overshoot_c"] < -0.5:
         return ("the firmware holds its own reading (the hotter of two) at the set-point, and "
                 "on this pad that reading is above the physical sensor (NTC tolerance or "
                 "placement), so the sensor settles %s C below the set-point; only a per-pad "
-                "calibration would see it" % f(-m["overshoot_c"], 2))
+                "calibration would see it" % fmt(-m["overshoot_c"], 2))
     if metric == "warmup_ratio":
         if m.get("warmup_ratio") is None:
             return ("the sensor never came within 0.5 C of the set-point in the 30-minute run "
-                    "although full power gets there in %s s" % f(m.get("full_power_warmup_s"), 0))
+                    "although full power gets there in %s s" % fmt(m.get("full_power_warmup_s"), 0))
         return ("the firmware tapers the power before the sensor is within 0.5 C (its "
                 "projection of the stored heat, tuned for the reference pad, leads too far on "
                 "this pad), so it arrives %.0f s after full power would (%s s vs %s s)"
-                % (m["warmup_s"] - m["full_power_warmup_s"], f(m["warmup_s"], 0),
-                   f(m["full_power_warmup_s"], 0)))
+                % (m["warmup_s"] - m["full_power_warmup_s"], fmt(m["warmup_s"], 0),
+                   fmt(m["full_power_warmup_s"], 0)))
     if metric == "overshoot_c":
         return ("the sensor peaks %s C above the set-point: on this pad the stored heat (or a "
                 "sensor lag longer than the firmware's projection assumes) keeps the reading "
-                "rising after the duty is cut" % f(m.get("overshoot_c"), 2))
+                "rising after the duty is cut" % fmt(m.get("overshoot_c"), 2))
     return ("the pad truth swings %s C while the hold lasts (which includes the restart at "
             "15 minutes): the PI loop, tuned on the reference pad, is too lively or too slow "
-            "for this pad's gain and lag" % f(m.get("hold_band_c"), 2))
+            "for this pad's gain and lag" % fmt(m.get("hold_band_c"), 2))
 
 
 def judge(res):
@@ -62,8 +50,8 @@ def judge(res):
     for lv in LEVELS:
         for k in METRICS:
             v = c[lv][k]
-            ok = _le(v, NOMINAL[k])
-            out.append(("nominal %s %s %s <= %s" % (lv, k, f(v), NOMINAL[k]), ok,
+            ok = at_most(v, NOMINAL[k])
+            out.append(("nominal %s %s %s <= %s" % (lv, k, fmt(v), NOMINAL[k]), ok,
                         None if ok else reason(k, sessions.get(str(("ours", lv)), {}))))
     for name, by_lv in env["corners"].items():
         for lv in LEVELS:
@@ -73,9 +61,9 @@ def judge(res):
                             "judged" % (name, lv), True, None))
                 continue
             run = sessions.get(str(("corner", name, "ours", lv)), {})
-            bad = [k for k in METRICS if not _le(m[k], ENVELOPE[k])]
+            bad = [k for k in METRICS if not at_most(m[k], ENVELOPE[k])]
             text = "corner %s %s: %s, trips: %s" % (name, lv, ", ".join(
-                "%s %s <= %s" % (k, f(m[k]), ENVELOPE[k]) for k in METRICS),
+                "%s %s <= %s" % (k, fmt(m[k]), ENVELOPE[k]) for k in METRICS),
                 ", ".join(m["faults"]) or "none")
             why = [reason(k, run) for k in bad]
             if m["faults"] and not bad:
@@ -85,7 +73,7 @@ def judge(res):
                 peers = [m["peers"][p][k] for p, _n in PEERS]
                 ok = m[k] is not None and all(pv is None or m[k] < pv for pv in peers)
                 out.append(("corner %s %s %s ahead of peers: ours %s, bang-bang %s, Klipper "
-                            "PID %s" % (name, lv, k, f(m[k]), f(peers[0]), f(peers[1])), ok,
+                            "PID %s" % (name, lv, k, fmt(m[k]), fmt(peers[0]), fmt(peers[1])), ok,
                             None if ok else reason(k, run) if m[k] is None else
                             "a peer tuned on this very pad holds it tighter on this figure "
                             "than our one untuned firmware"))
@@ -93,15 +81,15 @@ def judge(res):
     for k in METRICS:
         v = s["worst"][k]
         none = s["no_figure"][k]
-        ok = _le(v, ENVELOPE[k]) and not none
+        ok = at_most(v, ENVELOPE[k]) and not none
         why = []
-        if not _le(v, ENVELOPE[k]):
+        if not at_most(v, ENVELOPE[k]):
             why.append("the worst sampled pad: %s; %s" % (s["worst"]["pad"][k], _sample_cause(k)))
         if none:
             why.append("%d sampled run(s) have no figure (a false trip ended the run, or the "
                        "sensor never came within 0.5 C): %s" % (len(none), ", ".join(none)))
         out.append(("samples (%d pads) worst %s %s <= %s (p95 %s; %s)"
-                    % (s["n"], k, f(v), ENVELOPE[k], f(s["p95"][k]), s["worst"]["pad"][k]),
+                    % (s["n"], k, fmt(v), ENVELOPE[k], fmt(s["p95"][k]), s["worst"]["pad"][k]),
                     ok, "; ".join(why) or None))
     trips = env["false_trips"]
     out.append(("zero false trips over every run (%d)" % trips, trips == 0,
@@ -135,29 +123,29 @@ def table(res):
     for lv in LEVELS:
         bb, kp = c["peers"]["bang_bang"][lv], c["peers"]["klipper_pid"][lv]
         lines.append("| nominal | %s | %s | %s | %s | %s / %s | %s / %s | %s |" % (
-            lv, f(c[lv]["warmup_ratio"]), f(c[lv]["overshoot_c"]), f(c[lv]["hold_band_c"]),
-            f(bb["overshoot_c"]), f(bb["hold_band_c"]), f(kp["overshoot_c"]),
-            f(kp["hold_band_c"]), ", ".join(c[lv]["faults"]) or "-"))
+            lv, fmt(c[lv]["warmup_ratio"]), fmt(c[lv]["overshoot_c"]), fmt(c[lv]["hold_band_c"]),
+            fmt(bb["overshoot_c"]), fmt(bb["hold_band_c"]), fmt(kp["overshoot_c"]),
+            fmt(kp["hold_band_c"]), ", ".join(c[lv]["faults"]) or "-"))
     for name, by_lv in env["corners"].items():
         for lv in LEVELS:
             m = by_lv[lv]
             bb, kp = m["peers"]["bang_bang"], m["peers"]["klipper_pid"]
             lines.append("| %s | %s | %s | %s | %s | %s / %s | %s / %s | %s |" % (
-                name, lv, "out of reach" if m["unreachable"] else f(m["warmup_ratio"]),
-                f(m["overshoot_c"]), f(m["hold_band_c"]), f(bb["overshoot_c"]),
-                f(bb["hold_band_c"]), f(kp["overshoot_c"]), f(kp["hold_band_c"]),
+                name, lv, "out of reach" if m["unreachable"] else fmt(m["warmup_ratio"]),
+                fmt(m["overshoot_c"]), fmt(m["hold_band_c"]), fmt(bb["overshoot_c"]),
+                fmt(bb["hold_band_c"]), fmt(kp["overshoot_c"]), fmt(kp["hold_band_c"]),
                 ", ".join(m["faults"]) or "-"))
     s = env["samples"]
     lines.append("| **samples: worst** (%d pads, %d reachable) | | %s | %s | %s | | | %d false "
-                 "trips |" % (s["n"], s["reachable"], f(s["worst"]["warmup_ratio"]),
-                              f(s["worst"]["overshoot_c"]), f(s["worst"]["hold_band_c"]),
+                 "trips |" % (s["n"], s["reachable"], fmt(s["worst"]["warmup_ratio"]),
+                              fmt(s["worst"]["overshoot_c"]), fmt(s["worst"]["hold_band_c"]),
                               env["false_trips"]))
     lines.append("| **samples: 95th percentile** | | %s | %s | %s | | | |" % (
-        f(s["p95"]["warmup_ratio"]), f(s["p95"]["overshoot_c"]), f(s["p95"]["hold_band_c"])))
+        fmt(s["p95"]["warmup_ratio"]), fmt(s["p95"]["overshoot_c"]), fmt(s["p95"]["hold_band_c"])))
     for p, name in PEERS:
         w = env["peers_worst"][p]
         lines.append("| %s, worst over nominal and corners | | %s | %s | %s | | | |"
-                     % (name, f(w["warmup_ratio"]), f(w["overshoot_c"]), f(w["hold_band_c"])))
+                     % (name, fmt(w["warmup_ratio"]), fmt(w["overshoot_c"]), fmt(w["hold_band_c"])))
     lines += ["", "Where each worst sampled figure comes from:", ""]
     for k in METRICS:
         lines.append("- %s: %s" % (k, s["worst"]["pad"][k]))

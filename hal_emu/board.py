@@ -17,6 +17,7 @@ from hal_emu.faults import FaultInjector
 from hal_emu.node import Harness
 from hal_emu.pins import PicoPins
 from hal_sim.physics import Cushion
+from hal_sim.truth import PadTruth
 
 STEP_MS = 5
 BOOT_TIMEOUT_S = 10.0
@@ -32,7 +33,7 @@ class EmulatorError(Exception):
     pass
 
 
-class EmulatedBoard:
+class EmulatedBoard(PadTruth):
     tick_ms = STEP_MS
 
     def __init__(self, uf2=None, files=None, flash=None, ambient_c=22.0, supply_v=12.0,
@@ -276,23 +277,7 @@ class EmulatedBoard:
         """A reboot forced through the watchdog, as machine.reset() does on rp2."""
         self._take(self.harness.request(op="reset", reason=REASON_FORCE))
 
-    # ---- physical truth ----------------------------------------------------------------------
-    @property
-    def pad_c(self):
-        return self.cushion.pad_c
-
-    @property
-    def sensor_c(self):
-        return (self.cushion.sensor_c[0], self.cushion.sensor_c[1])
-
-    @property
-    def heater_duty(self):
-        return self.cushion.heater_duty_delivered
-
-    @property
-    def motor_duty(self):
-        return self.cushion.motor_duty_delivered
-
+    # ---- physical truth: pad_c, sensor_c, heater_duty, motor_duty (PadTruth) ---------------
     @property
     def heater_on(self):
         """Both switches conduct now (pins as the chip drives them)."""

@@ -46,6 +46,31 @@ ARGS = {
 SUPPLY_LOW_V = 10.0
 SUPPLY_HIGH_V = 15.0
 
+# What a fault does when it sets one attribute: kind -> (the Simulation's part that has the
+# attribute, None for the Simulation itself; the attribute; the argument whose value it
+# takes, None for a flag that is True while injected). Repaired: False, or 0.0. The
+# cushion's power-stage flags are hal_sim/power.py's, the rest hal_sim/physics.py's.
+SETS = {
+    "heater_stuck_on": ("cushion", "heater_stuck_on", None),
+    "heater_open": ("cushion", "heater_open", None),
+    "mosfet_leak": ("cushion", "mosfet_leak", "fraction"),
+    "cutoff_stuck_closed": ("cushion", "cutoff_stuck_closed", None),
+    "cutoff_stuck_open": ("cushion", "cutoff_stuck_open", None),
+    "heater_degraded": ("cushion", "heater_degraded", "fraction"),
+    "motor_stall": ("cushion", "motor_stalled", None),
+    "loop_hang": (None, "_hung", None),  # the Simulation skips the firmware's tick while hung
+    "serial_noise": (None, "_noise", None),  # ... and adds random bytes to its serial input
+    "clock_freeze": ("board", "clock_frozen", None),
+}
+# The sensor faults, likewise: kind -> (the cushion's list indexed by sensor, argument).
+SENSOR_SETS = {
+    "sensor_open": ("sensor_open", None),
+    "sensor_short": ("sensor_short", None),
+    "sensor_detached": ("sensor_detached", None),
+    "sensor_drift": ("sensor_drift_c_per_min", "rate_c_per_min"),
+    "sensor_offset": ("sensor_offset_c", "value_c"),
+}
+
 
 def _is_number(v):
     return (isinstance(v, (int, float)) and not isinstance(v, bool)
@@ -81,6 +106,14 @@ def with_defaults(kind, args):
     for name in spec:
         out[name] = args[name] if name in args else spec[name][0]
     return out
+
+
+def _setting(arg, a):
+    """The value a SETS or SENSOR_SETS attribute takes: with the fault's arguments `a`
+    (None when it is repaired), a flag is True, a value is the argument `arg`."""
+    if arg is None:
+        return a is not None
+    return 0.0 if a is None else float(a[arg])
 
 
 def _which(sensor):
@@ -130,48 +163,20 @@ class FaultInjector:
             self.active.remove(kind)
 
     def _sensor_fault(self, kind, i, a):
-        c = self.sim.cushion
-        on = a is not None
-        if kind == "sensor_open":
-            c.sensor_open[i] = on
-        elif kind == "sensor_short":
-            c.sensor_short[i] = on
-        elif kind == "sensor_detached":
-            c.sensor_detached[i] = on
-        elif kind == "sensor_drift":
-            c.sensor_drift_c_per_min[i] = float(a["rate_c_per_min"]) if on else 0.0
-        elif kind == "sensor_offset":
-            c.sensor_offset_c[i] = float(a["value_c"]) if on else 0.0
+        attr, arg = SENSOR_SETS[kind]
+        getattr(self.sim.cushion, attr)[i] = _setting(arg, a)
 
     def _apply(self, kind, on, a):
         sim = self.sim
-        c = sim.cushion  # with the power stage's flags (hal_sim/power.py)
-        if kind == "heater_stuck_on":
-            c.heater_stuck_on = on
-        elif kind == "heater_open":
-            c.heater_open = on
-        elif kind == "mosfet_leak":
-            c.mosfet_leak = float(a["fraction"]) if on else 0.0
-        elif kind == "cutoff_stuck_closed":
-            c.cutoff_stuck_closed = on
-        elif kind == "cutoff_stuck_open":
-            c.cutoff_stuck_open = on
-        elif kind == "heater_degraded":
-            c.heater_degraded = float(a["fraction"]) if on else 0.0
+        if kind in SETS:
+            part, attr, arg = SETS[kind]
+            setattr(sim if part is None else getattr(sim, part), attr, _setting(arg, a))
         elif kind == "adc_reference":
-            c.adc_gain = 1.0 + float(a["percent"]) / 100.0 if on else 1.0
+            sim.cushion.adc_gain = 1.0 + float(a["percent"]) / 100.0 if on else 1.0
         elif kind == "supply_low":
-            c.supply_v = SUPPLY_LOW_V if on else sim.supply_v
+            sim.cushion.supply_v = SUPPLY_LOW_V if on else sim.supply_v
         elif kind == "supply_high":
-            c.supply_v = SUPPLY_HIGH_V if on else sim.supply_v
-        elif kind == "motor_stall":
-            c.motor_stalled = on
-        elif kind == "loop_hang":
-            sim._hung = on  # the Simulation skips the firmware's tick while hung
-        elif kind == "serial_noise":
-            sim._noise = on  # ... and adds random bytes to its serial input
-        elif kind == "clock_freeze":
-            sim.board.clock_frozen = on
+            sim.cushion.supply_v = SUPPLY_HIGH_V if on else sim.supply_v
         elif kind == "serial_block":
             if on:
                 sim.board.block_serial(float(a["seconds"]))

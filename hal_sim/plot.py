@@ -6,7 +6,8 @@
 
 Headless: matplotlib's Agg backend is selected before pyplot could ever be imported, and the
 figure is drawn on an Agg canvas directly (no pyplot, no global figure state), so it works
-in CI, over ssh and from several threads. CPython only.
+in CI, over ssh and from several threads. What is drawn comes as numbers from
+hal_sim/plotdata.py. CPython only.
 
 What the plot shows (docs/simulator.md, "Plots and the demo"):
 - top: the pad surface (truth), where the two thermistors physically are, what the firmware
@@ -24,7 +25,6 @@ What the plot shows (docs/simulator.md, "Plots and the demo"):
 """
 
 import csv
-import math
 import sys
 
 import matplotlib
@@ -39,10 +39,11 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from cushion.limits import OVERHEAT_C100, SUPPLY_HIGH_MV, SUPPLY_LOW_MV  # noqa: E402
+from hal_sim.plotdata import (  # noqa: E402
+    OVERHEAT_C, SUPPLY_WINDOW_V, decimate, event_label, rows_per_point, sensor_lag,
+    state_spans, step_marks, supply_shown, temperature_axis,
+)
 
-OVERHEAT_C = OVERHEAT_C100 / 100  # the SR-2 trip line
-SUPPLY_WINDOW_V = (SUPPLY_LOW_MV / 1000, SUPPLY_HIGH_MV / 1000)  # SR-9
 # heat state (cushion.names.HEAT_STATE_NAMES index) -> band colour and legend text
 STATE_COLOURS = {1: ("#f6c88f", "warming"), 2: ("#b9e3b0", "holding"),
                  3: ("#f4a3a3", "fault (heater held off)")}
@@ -51,8 +52,8 @@ MARKED_EVENTS = {
     "fault": "#c0392b", "auto_off": "#1f3b73", "auto_off_warning": "#7f8fb3",
     "dose_limit": "#8e44ad", "cleared": "#16a085", "crash": "#000000", "boot": "#555555",
 }
-MAX_POINTS = 12000  # more than ~1 point per second for runs over 3 h 20 min
-PLAUSIBLE_C = (-30.0, 120.0)  # firmware readings outside this run off the axes, with a note
+STEP_COLOUR = "#444444"
+STEP_LINE = (0, (2, 3))  # dotted
 
 
 def write_csv(trace, path):
@@ -78,84 +79,6 @@ def write_csv(trace, path):
     return len(trace)
 
 
-def _buckets(n_rows, tick_ms):
-    """Rows per plot point: about one point per simulated second, at most MAX_POINTS."""
-    per_s = max(1, round(1000 / tick_ms)) if tick_ms > 0 else 1
-    k = max(per_s, math.ceil(n_rows / MAX_POINTS))
-    return k
-
-
-def _decimate(trace, k):
-    """Per bucket of k rows: time of its last row; mean/min/max of the fast signals and
-    the last value of the slow ones."""
-    out = {key: [] for key in ("t", "pad", "sa", "sb", "fa", "fb", "sp", "hd", "hd_lo",
-                               "hd_hi", "hc", "md", "md_lo", "md_hi")}
-    for i in range(0, len(trace), k):
-        chunk = trace[i:i + k]
-        last = chunk[-1]
-        out["t"].append(last["t_ms"] / 1000)
-        out["pad"].append(last["pad_c"])
-        out["sa"].append(last["sensor_a_c"])
-        out["sb"].append(last["sensor_b_c"])
-        out["fa"].append(last["temp_c100"] / 100 if last["fault"] != "service" else math.nan)
-        out["fb"].append(last["temp2_c100"] / 100 if last["fault"] != "service" else math.nan)
-        sp = last["setpoint_c100"]
-        out["sp"].append(sp / 100 if sp else math.nan)
-        hd = [r["heater_duty"] * 100 for r in chunk]
-        md = [r["motor_duty"] * 100 for r in chunk]
-        out["hd"].append(sum(hd) / len(hd))
-        out["hd_lo"].append(min(hd))
-        out["hd_hi"].append(max(hd))
-        out["hc"].append(sum(r["heater_permille"] for r in chunk) / len(chunk) / 10)
-        out["md"].append(sum(md) / len(md))
-        out["md_lo"].append(min(md))
-        out["md_hi"].append(max(md))
-    return out
-
-
-def state_spans(trace, tick_ms=50):
-    """[(start_s, end_s, code)] runs of the heat state from full-resolution rows; code is
-    the heat_state (0 off .. 3 fault) or "service" while the board sits in its REPL."""
-    spans = []
-    cur = None
-    start = 0.0
-    prev_t = 0.0
-    for r in trace:
-        code = "service" if r["fault"] == "service" else r["heat_state"]
-        t = r["t_ms"] / 1000
-        if code != cur:
-            if cur is not None:
-                spans.append((start, prev_t, cur))
-            cur = code
-            start = t - tick_ms / 1000  # the row covers the tick that ended at t
-        prev_t = t
-    if cur is not None:
-        spans.append((start, prev_t, cur))
-    return spans
-
-
-def _event_label(ev):
-    name = ev.get("event")
-    if name == "fault":
-        return "fault: %s" % ev.get("code", "?")
-    if name == "boot":
-        return "reboot (%s)" % ev.get("reset_cause", "?")
-    if name == "dose_limit":
-        return "dose limit (%s CEM43)" % ev.get("dose_cem43", "?")
-    if name == "auto_off_warning":
-        return "auto-off warning"
-    if name == "auto_off":
-        return "auto-off"
-    return name
-
-
-def _supply_shown(trace, steps):
-    """The supply is drawn when a supply fault was injected or the supply left its window."""
-    vin = [r["vin_v"] for r in trace]
-    lo, hi = SUPPLY_WINDOW_V
-    return any("supply_" in text for _, text in steps) or min(vin) < lo or max(vin) > hi
-
-
 def plot_run(trace, events, path, title="", tick_ms=50, steps=()):
     """Draw one run to a PNG at `path`. `steps` are the scenario's steps as
     `(applied_s, text)`, marked on the time axis. Returns the path."""
@@ -167,12 +90,11 @@ def run_figure(trace, events, title="", tick_ms=50, steps=()):
     """The run's picture as a matplotlib Figure on an Agg canvas (see plot_run)."""
     if not trace:
         raise ValueError("empty trace: make the Simulation with record=True and run it")
-    k = _buckets(len(trace), tick_ms)
-    d = _decimate(trace, k)
-    t = d["t"]
-    t_end = t[-1]
+    k = rows_per_point(len(trace), tick_ms)
+    d = decimate(trace, k)
+    t_end = d["t"][-1]
     steps = list(steps)
-    show_supply = _supply_shown(trace, steps)
+    show_supply = supply_shown(trace, steps)
 
     fig = Figure(figsize=(14, 10.5 if show_supply else 9.5), dpi=100)
     FigureCanvasAgg(fig)
@@ -180,7 +102,29 @@ def run_figure(trace, events, title="", tick_ms=50, steps=()):
     axes = fig.subplots(len(ratios), 1, sharex=True, gridspec_kw={"height_ratios": ratios})
     ax1, axd, axh, axm = axes[:4]
 
-    # state bands (on every panel), from full-resolution rows
+    shaded = _state_bands(axes, trace, tick_ms)
+    _temperatures(ax1, d)
+    _sensor_lag(axd, d)
+    _duties(axh, axm, d)
+    if show_supply:
+        _supply(axes[4], trace, k)
+    axes[-1].set_xlabel("simulated time (s)")
+    for ax in axes:
+        ax.grid(True, alpha=0.3)
+    axes[-1].set_xlim(0, t_end)
+    _event_markers(axes, events)
+    _step_markers(axes, steps, t_end)
+    _legends(axes, shaded, steps)
+    step = "1 point per %g s" % (k * tick_ms / 1000)
+    fig.suptitle((title + "\n" if title else "") + "simulated cushion, %.0f s, %s"
+                 % (t_end, step), fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _state_bands(axes, trace, tick_ms):
+    """The heat state as shaded bands on every panel, from full-resolution rows; returns the
+    codes it shaded (for the legend)."""
     used = set()
     for a, b, code in state_spans(trace, tick_ms):
         if code == "service":
@@ -192,44 +136,42 @@ def run_figure(trace, events, title="", tick_ms=50, steps=()):
         used.add(code)
         for ax in axes:
             ax.axvspan(a, b, color=colour, alpha=0.45, lw=0, zorder=0)
+    return used
 
-    # temperatures
+
+def _temperatures(ax1, d):
+    t = d["t"]
     ax1.plot(t, d["pad"], color="black", lw=1.8, label="pad surface (truth)")
     ax1.plot(t, d["sa"], color="#1f77b4", lw=0.9, ls=":", label="where sensor A is (truth)")
     ax1.plot(t, d["sb"], color="#2ca02c", lw=0.9, ls=":", label="where sensor B is (truth)")
-    fa, fb = d["fa"], d["fb"]
-    ax1.plot(t, fa, color="#1f77b4", lw=1.1, label="sensor A as the firmware reads it")
-    ax1.plot(t, fb, color="#2ca02c", lw=1.1, ls="--", label="sensor B as the firmware reads it")
+    ax1.plot(t, d["fa"], color="#1f77b4", lw=1.1, label="sensor A as the firmware reads it")
+    ax1.plot(t, d["fb"], color="#2ca02c", lw=1.1, ls="--",
+             label="sensor B as the firmware reads it")
     ax1.plot(t, d["sp"], color="#d62728", lw=1.2, drawstyle="steps-post", label="set-point")
     ax1.axhline(OVERHEAT_C, color="#d62728", lw=0.8, ls=":",
                 label="overheat cut-off %g C" % OVERHEAT_C)
-    # y range from the physics and the set-point; firmware readings of a broken sensor
-    # (about -90 C open, +500 C short) would flatten everything else, so they run off the
-    # axes and a note says how far.
-    phys = [v for v in d["pad"] + d["sa"] + d["sb"] if not math.isnan(v)]
-    phys += [v for v in d["sp"] if not math.isnan(v)]
-    phys += [v for v in fa + fb if PLAUSIBLE_C[0] <= v <= PLAUSIBLE_C[1]]  # NaN: False
-    lo, hi = min(phys), max(max(phys), OVERHEAT_C)
-    pad = max(2.0, (hi - lo) * 0.06)
-    ax1.set_ylim(lo - pad, hi + pad * 3.5)  # headroom for the event labels
-    off = [v for v in d["fa"] + d["fb"] if not math.isnan(v)
-           and not PLAUSIBLE_C[0] <= v <= PLAUSIBLE_C[1]]
+    ylim, off = temperature_axis(d)
+    ax1.set_ylim(*ylim)
     if off:
         ax1.text(0.01, 0.02, "a firmware reading is off scale: %.0f .. %.0f C"
                  % (min(off), max(off)), transform=ax1.transAxes, fontsize=8,
                  color="#7f0000")
     ax1.set_ylabel("temperature (C)")
 
-    # the sensors against the pad: on the top panel they lie on one line, here they part
+
+def _sensor_lag(axd, d):
+    """The sensors against the pad: on the top panel they lie on one line, here they part."""
     for key, colour, ls, label in (("fa", "#1f77b4", "-", "sensor A read minus pad"),
                                    ("fb", "#2ca02c", "--", "sensor B read minus pad")):
-        diff = [v - p if PLAUSIBLE_C[0] <= v <= PLAUSIBLE_C[1] else math.nan
-                for v, p in zip(d[key], d["pad"])]
-        axd.plot(t, diff, color=colour, lw=1.0, ls=ls, label=label)
+        axd.plot(d["t"], sensor_lag(d[key], d["pad"]), color=colour, lw=1.0, ls=ls,
+                 label=label)
     axd.axhline(0, color="black", lw=0.6)
     axd.set_ylabel("sensor lag (C)")
 
-    # duties, each on its own panel so that the massage never hides the heater
+
+def _duties(axh, axm, d):
+    """Each on its own panel, so that the massage never hides the heater."""
+    t = d["t"]
     axh.fill_between(t, d["hd_lo"], d["hd_hi"], color="#ff7f0e", alpha=0.25, lw=0,
                      label="heater min..max per point")
     axh.plot(t, d["hd"], color="#ff7f0e", lw=1.2, label="heater delivered (mean)")
@@ -239,19 +181,19 @@ def run_figure(trace, events, title="", tick_ms=50, steps=()):
     axm.plot(t, d["md"], color="#9467bd", lw=1.0, label="motor delivered (mean)")
     for ax, name in ((axh, "heater (%)"), (axm, "motor (%)")):
         ax.set(ylim=(-3, 110), yticks=[0, 50, 100], ylabel=name)
-    if show_supply:
-        axs = axes[4]
-        axs.plot([r["t_ms"] / 1000 for r in trace[::k]], [r["vin_v"] for r in trace[::k]],
-                 color="#555555", lw=1.0, label="supply at the board (V)")
-        axs.axhspan(*SUPPLY_WINDOW_V, color="#dddddd", alpha=0.5, lw=0,
-                    label="supply window %g..%g V" % SUPPLY_WINDOW_V)
-        axs.set_ylabel("supply (V)")
-    axes[-1].set_xlabel("simulated time (s)")
-    for ax in axes:
-        ax.grid(True, alpha=0.3)
-    axes[-1].set_xlim(0, t_end)
 
-    # event markers
+
+def _supply(axs, trace, k):
+    axs.plot([r["t_ms"] / 1000 for r in trace[::k]], [r["vin_v"] for r in trace[::k]],
+             color="#555555", lw=1.0, label="supply at the board (V)")
+    axs.axhspan(*SUPPLY_WINDOW_V, color="#dddddd", alpha=0.5, lw=0,
+                label="supply window %g..%g V" % SUPPLY_WINDOW_V)
+    axs.set_ylabel("supply (V)")
+
+
+def _event_markers(axes, events):
+    """A vertical line on every panel per marked event, labelled on the top panel."""
+    ax1 = axes[0]
     for ev in events:
         name = ev.get("event")
         if name not in MARKED_EVENTS or (name == "boot" and ev.get("sim_s", 0) == 0):
@@ -260,46 +202,42 @@ def run_figure(trace, events, title="", tick_ms=50, steps=()):
         colour = MARKED_EVENTS[name]
         for ax in axes:
             ax.axvline(x, color=colour, lw=1.0, ls="-." if name == "auto_off_warning" else "-")
-        ax1.annotate("%s %.1f s" % (_event_label(ev), x), xy=(x, 0.985),
+        ax1.annotate("%s %.1f s" % (event_label(ev), x), xy=(x, 0.985),
                      xycoords=ax1.get_xaxis_transform(), xytext=(-2, 0),
                      textcoords="offset points", rotation=90, va="top", ha="right",
                      fontsize=8, color=colour)
-    # scenario steps: dotted lines, labelled along the bottom of the temperature panel;
-    # steps close together (a send of heat and massage at 0 s) share one label
-    marks = []
-    for x, text in sorted(steps):
-        if marks and x - marks[-1][0] <= 0.01 * t_end:
-            marks[-1][1].append(text)
-        else:
-            marks.append((x, [text]))
-    for x, texts in marks:
+
+
+def _step_markers(axes, steps, t_end):
+    """The scenario's steps: dotted lines, labelled along the bottom of the top panel."""
+    ax1 = axes[0]
+    for x, texts in step_marks(steps, t_end):
         for ax in axes:
-            ax.axvline(x, color="#444444", lw=0.7, ls=(0, (2, 3)))
+            ax.axvline(x, color=STEP_COLOUR, lw=0.7, ls=STEP_LINE)
         ax1.annotate("%s, %.0f s" % ("; ".join(texts), x), xy=(x, 0.02),
                      xycoords=ax1.get_xaxis_transform(),
                      xytext=(2, 0), textcoords="offset points", rotation=90, va="bottom",
-                     ha="left", fontsize=7, color="#444444")
+                     ha="left", fontsize=7, color=STEP_COLOUR)
 
+
+def _legends(axes, shaded, steps):
+    """Outside the axes, on the right: nothing of the data hides behind them. The top one
+    also explains the shading and the step lines."""
+    ax1 = axes[0]
     handles, labels = ax1.get_legend_handles_labels()
     handles.append(Patch(facecolor="white", edgecolor="#999999", lw=0.5))
     labels.append("heat state: off (no shading)")
     for code in (1, 2, 3):
-        if code in used:
+        if code in shaded:
             handles.append(Patch(color=STATE_COLOURS[code][0], alpha=0.45))
             labels.append("heat state: " + STATE_COLOURS[code][1])
-    if "service" in used:
+    if "service" in shaded:
         handles.append(Patch(color=SERVICE_COLOUR, alpha=0.45))
         labels.append("service (REPL)")
     if steps:
-        handles.append(Line2D([], [], color="#444444", lw=0.7, ls=(0, (2, 3))))
+        handles.append(Line2D([], [], color=STEP_COLOUR, lw=0.7, ls=STEP_LINE))
         labels.append("scenario step")
-    # legends outside the axes, on the right: nothing of the data hides behind them
     ax1.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
                borderaxespad=0)
     for ax in axes[1:]:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0)
-    step = "1 point per %g s" % (k * tick_ms / 1000)
-    fig.suptitle((title + "\n" if title else "") + "simulated cushion, %.0f s, %s"
-                 % (t_end, step), fontsize=10)
-    fig.tight_layout()
-    return fig

@@ -15,13 +15,14 @@ from hal_sim.faults import FAULTS, FaultInjector  # noqa: F401 - FAULTS re-expor
 from hal_sim.physics import Cushion
 from hal_sim.serial_link import SerialLink, SimulationError  # noqa: F401 - re-exported
 from hal_sim.trace import TraceRecorder
+from hal_sim.truth import PadTruth
 
 TICK_MS = limits.TICK_MS
 
 BUTTONS = {"power": 1, "heat": 2, "massage": 4}
 
 
-class Simulation(SerialLink, TraceRecorder):
+class Simulation(SerialLink, TraceRecorder, PadTruth):
     tick_ms = TICK_MS
 
     def __init__(self, ambient_c=22.0, start_ticks_ms=0, record=False, seed=1, supply_v=12.0,
@@ -149,23 +150,6 @@ class Simulation(SerialLink, TraceRecorder):
     def repair(self, kind, sensor=None):
         """Undo a fault; a sensor fault on every sensor that has it unless `sensor` is given."""
         self.faults.repair(kind, sensor)
-
-    # -- truth --------------------------------------------------------------------------
-    @property
-    def pad_c(self):
-        return self.cushion.pad_c
-
-    @property
-    def sensor_c(self):
-        return (self.cushion.sensor_c[0], self.cushion.sensor_c[1])
-
-    @property
-    def heater_duty(self):
-        return self.cushion.heater_duty_delivered
-
-    @property
-    def motor_duty(self):
-        return self.cushion.motor_duty_delivered
 
     def status(self):
         return self.command("status")

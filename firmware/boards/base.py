@@ -1,15 +1,20 @@
 """What every board HAL built on ``machine`` does the same way (docs/hardware.md).
 
-``MachineBoard`` holds the power stage, the LEDs and buttons, the serial port on the REPL's
-stdin/stdout, the watchdog, storage and the ticks. A board module (``boards.pico``,
-``boards.esp32``) keeps its pin map (``const()`` GPIO numbers) and derives ``Board`` from
-``MachineBoard`` with ``name``, ``pins`` (its ``Pins`` table), ``_init_analog`` (its own
-analog inputs), ``read_temp``, ``read_vin``, ``read_motor_current`` and ``reset_cause``.
+``MachineBoard`` holds the power stage, the LEDs and buttons, the analog inputs (two
+thermistors, and four signals behind the 4-way switch of boards/analog.py), the serial port
+on the REPL's stdin/stdout, the watchdog, storage and the ticks. A board module
+(``boards.pico``, ``boards.esp32``) keeps its pin map as ``const()`` module globals, all
+under the same names: the GPIOs HEATER_CUTOFF_PIN, HEATER_PWM_PIN, MOTOR_PWM_PIN,
+MOTOR_DIR_PIN, the LED_PIN_NAMES and BUTTON_PIN_NAMES below, THERM_A_PIN, THERM_B_PIN,
+ANALOG_SHARED_PIN, ANALOG_SELECT_PIN, ANALOG_SELECT1_PIN, and HEATER_PWM_HZ, MOTOR_PWM_HZ,
+MUX_SETTLE_US. Its ``Board`` derives from ``MachineBoard`` with ``name``, ``pin_map =
+globals()`` (that table), ``reset_cause`` and, where machine.ADC's ``read_u16`` is not
+the scale of an ideal 3.3 V ADC, its own ``adc_type``.
 ``MachineBoard.__init__`` builds it in this order:
 
     _init_power(...)   # first thing: the power outputs driven off (SR-1)
     _init_panel(...)   # LEDs off, buttons with pull-ups
-    _init_analog()     # the board's analog inputs
+    _init_analog(...)  # the thermistors' ADCs, the switched ADC and its switch
     _init_serial(stdin, stdout, poll)
 
 Nothing here names a GPIO: each board's pin map is all in its own module.
@@ -21,9 +26,17 @@ import time
 
 import machine
 import micropython
-from machine import PWM, Pin
+from machine import ADC, PWM, Pin
 
+from boards.analog import (
+    SOURCE_HEATER_CURRENT, SOURCE_MOTOR_CURRENT, SOURCE_REF, SOURCE_VIN, AnalogSwitch,
+)
 from boards.storage import DirStorage
+
+# The LEDs of a board's pin map in ``leds()`` bit order, its buttons in ``buttons()`` order.
+LED_PIN_NAMES = ("LED_SESSION_PIN", "LED_HEAT_LOW_PIN", "LED_HEAT_MEDIUM_PIN",
+                 "LED_HEAT_HIGH_PIN", "LED_MASSAGE_PIN", "LED_FAULT_PIN")
+BUTTON_PIN_NAMES = ("BUTTON_POWER_PIN", "BUTTON_HEAT_PIN", "BUTTON_MASSAGE_PIN")
 
 
 def _duty_u16(permille):
@@ -35,36 +48,25 @@ def _duty_u16(permille):
     return permille * 65535 // 1000
 
 
-class Pins:
-    """A board's pin table: GPIO numbers of the power stage, the LEDs (in ``leds()`` bit
-    order: session, heat low, medium, high, massage, fault) and the buttons (power, heat,
-    massage), and the two PWM frequencies."""
-
-    def __init__(self, cutoff, heater, heater_hz, motor, motor_hz, motor_dir, leds, buttons):
-        self.cutoff = cutoff
-        self.heater = heater
-        self.heater_hz = heater_hz
-        self.motor = motor
-        self.motor_hz = motor_hz
-        self.motor_dir = motor_dir
-        self.leds = leds
-        self.buttons = buttons
-
-
 class MachineBoard:
     """The shared part of a board HAL; a board module's ``Board`` derives from it.
     ``stdin``/``stdout``/``poll`` are for tests only."""
 
     name: str
-    pins: Pins
+    pin_map: dict  # the board module's globals(): its pin map by name (see above)
+    # Its ADC on a GPIO, whose read_u16() gives counts of an ideal 3.3 V ADC (the firmware's
+    # scale): machine.ADC where the port's read_u16 is that, else the board's own class.
+    adc_type = ADC
 
     def __init__(self, stdin=None, stdout=None, poll=None):
-        pins = self.pins
+        pin = self.pin_map
         # SR-1 boot safe: the power outputs go off before anything else can fail.
-        self._init_power(pins.cutoff, pins.heater, pins.heater_hz, pins.motor, pins.motor_hz,
-                         pins.motor_dir)
-        self._init_panel(pins.leds, pins.buttons)
-        self._init_analog()
+        self._init_power(pin["HEATER_CUTOFF_PIN"], pin["HEATER_PWM_PIN"], pin["HEATER_PWM_HZ"],
+                         pin["MOTOR_PWM_PIN"], pin["MOTOR_PWM_HZ"], pin["MOTOR_DIR_PIN"])
+        self._init_panel([pin[n] for n in LED_PIN_NAMES], [pin[n] for n in BUTTON_PIN_NAMES])
+        self._init_analog(pin["THERM_A_PIN"], pin["THERM_B_PIN"], pin["ANALOG_SHARED_PIN"],
+                          pin["ANALOG_SELECT_PIN"], pin["ANALOG_SELECT1_PIN"],
+                          pin["MUX_SETTLE_US"])
         self._init_serial(stdin, stdout, poll)
 
     # ---- construction, in __init__'s order ---------------------------------------------
@@ -96,9 +98,14 @@ class MachineBoard:
         self._btn_heat = Pin(heat, Pin.IN, Pin.PULL_UP)
         self._btn_massage = Pin(massage, Pin.IN, Pin.PULL_UP)
 
-    def _init_analog(self):
-        """The board's analog inputs (its own module)."""
-        raise NotImplementedError
+    def _init_analog(self, therm_a_gpio, therm_b_gpio, shared_gpio, select0_gpio,
+                     select1_gpio, settle_us):
+        """The thermistors on their own ADCs; the supply, the currents and the reference on
+        one ADC behind the 4-way switch."""
+        adc = self.adc_type
+        self._therms = (adc(therm_a_gpio), adc(therm_b_gpio))
+        self._analog = adc(shared_gpio)
+        self._switch = AnalogSwitch(select0_gpio, select1_gpio, settle_us)
 
     def _init_serial(self, stdin, stdout, poll):
         """The REPL's stdin/stdout (or the tests' streams), the watchdog slot, storage, ticks."""
@@ -173,6 +180,25 @@ class MachineBoard:
         self._motor_duty = 0
 
     # ---- inputs ------------------------------------------------------------------------
+    def read_temp(self, index):
+        return self._therms[index].read_u16()
+
+    def _read_switched(self, source):
+        self._switch.select(source)
+        return self._analog.read_u16()
+
+    def read_vin(self):
+        return self._read_switched(SOURCE_VIN)
+
+    def read_motor_current(self):
+        return self._read_switched(SOURCE_MOTOR_CURRENT)
+
+    def read_heater_current(self):
+        return self._read_switched(SOURCE_HEATER_CURRENT)
+
+    def read_ref(self):
+        return self._read_switched(SOURCE_REF)
+
     def buttons(self):
         mask = 0
         if not self._btn_power.value():

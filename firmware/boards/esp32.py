@@ -30,10 +30,7 @@ import machine
 from machine import ADC, Pin
 from micropython import const
 
-from boards.analog import (
-    SOURCE_HEATER_CURRENT, SOURCE_MOTOR_CURRENT, SOURCE_REF, SOURCE_VIN, AnalogSwitch,
-)
-from boards.base import MachineBoard, Pins
+from boards.base import MachineBoard
 
 # ---- pin map (GPIO numbers) ------------------------------------------------------------
 # Power outputs: driven off first thing in Board().
@@ -80,10 +77,16 @@ def _uv_to_u16(uv):
     return (uv // 50) * 13107 // 13200
 
 
-def _adc(gpio):
-    adc = ADC(Pin(gpio))
-    adc.atten(ADC.ATTN_11DB)
-    return adc
+class CalibratedADC:
+    """An ADC1 input at ATTN_11DB whose ``read_u16`` is calibrated microvolts scaled to the
+    counts of an ideal 3.3 V ADC (the ESP32's own read_u16 is raw and not linear)."""
+
+    def __init__(self, gpio):
+        self._adc = ADC(Pin(gpio))
+        self._adc.atten(ADC.ATTN_11DB)
+
+    def read_u16(self):
+        return _uv_to_u16(self._adc.read_uv())
 
 
 class Board(MachineBoard):
@@ -91,38 +94,8 @@ class Board(MachineBoard):
     stdin/stdout."""
 
     name = "esp32"
-    pins = Pins(
-        HEATER_CUTOFF_PIN, HEATER_PWM_PIN, HEATER_PWM_HZ, MOTOR_PWM_PIN, MOTOR_PWM_HZ,
-        MOTOR_DIR_PIN,
-        (LED_SESSION_PIN, LED_HEAT_LOW_PIN, LED_HEAT_MEDIUM_PIN, LED_HEAT_HIGH_PIN,
-         LED_MASSAGE_PIN, LED_FAULT_PIN),
-        (BUTTON_POWER_PIN, BUTTON_HEAT_PIN, BUTTON_MASSAGE_PIN),
-    )
-
-    def _init_analog(self):
-        self._therms = (_adc(THERM_A_PIN), _adc(THERM_B_PIN))
-        self._analog = _adc(ANALOG_SHARED_PIN)
-        self._switch = AnalogSwitch(ANALOG_SELECT_PIN, ANALOG_SELECT1_PIN, MUX_SETTLE_US)
-
-    # ---- inputs ------------------------------------------------------------------------
-    def read_temp(self, index):
-        return _uv_to_u16(self._therms[index].read_uv())
-
-    def read_vin(self):
-        self._switch.select(SOURCE_VIN)
-        return _uv_to_u16(self._analog.read_uv())
-
-    def read_motor_current(self):
-        self._switch.select(SOURCE_MOTOR_CURRENT)
-        return _uv_to_u16(self._analog.read_uv())
-
-    def read_heater_current(self):
-        self._switch.select(SOURCE_HEATER_CURRENT)
-        return _uv_to_u16(self._analog.read_uv())
-
-    def read_ref(self):
-        self._switch.select(SOURCE_REF)
-        return _uv_to_u16(self._analog.read_uv())
+    pin_map = globals()  # the pin map above, by name (boards/base.py)
+    adc_type = CalibratedADC
 
     # ---- reset cause ----------------------------------------------------------------
     def reset_cause(self):

@@ -16,13 +16,9 @@ boards/analog.py, selected by ANALOG_SELECT_PIN (bit 0) and ANALOG_SELECT1_PIN (
 """
 
 import machine
-from machine import ADC
 from micropython import const
 
-from boards.analog import (
-    SOURCE_HEATER_CURRENT, SOURCE_MOTOR_CURRENT, SOURCE_REF, SOURCE_VIN, AnalogSwitch,
-)
-from boards.base import MachineBoard, Pins
+from boards.base import MachineBoard
 
 # ---- pin map (GPIO numbers) ------------------------------------------------------------
 # Power outputs: driven off first thing in Board().
@@ -65,43 +61,11 @@ WATCHDOG_REASON_ADDR = const(0x40058008)
 _REASON_FORCE = const(2)
 
 
-
 class Board(MachineBoard):
     """The HAL for one Pico; USB CDC serial is the REPL's stdin/stdout."""
 
     name = "pico"
-    pins = Pins(
-        HEATER_CUTOFF_PIN, HEATER_PWM_PIN, HEATER_PWM_HZ, MOTOR_PWM_PIN, MOTOR_PWM_HZ,
-        MOTOR_DIR_PIN,
-        (LED_SESSION_PIN, LED_HEAT_LOW_PIN, LED_HEAT_MEDIUM_PIN, LED_HEAT_HIGH_PIN,
-         LED_MASSAGE_PIN, LED_FAULT_PIN),
-        (BUTTON_POWER_PIN, BUTTON_HEAT_PIN, BUTTON_MASSAGE_PIN),
-    )
-
-    def _init_analog(self):
-        self._therms = (ADC(THERM_A_PIN), ADC(THERM_B_PIN))
-        self._analog = ADC(ANALOG_SHARED_PIN)
-        self._switch = AnalogSwitch(ANALOG_SELECT_PIN, ANALOG_SELECT1_PIN, MUX_SETTLE_US)
-
-    # ---- inputs ------------------------------------------------------------------------
-    def read_temp(self, index):
-        return self._therms[index].read_u16()
-
-    def read_vin(self):
-        self._switch.select(SOURCE_VIN)
-        return self._analog.read_u16()
-
-    def read_motor_current(self):
-        self._switch.select(SOURCE_MOTOR_CURRENT)
-        return self._analog.read_u16()
-
-    def read_heater_current(self):
-        self._switch.select(SOURCE_HEATER_CURRENT)
-        return self._analog.read_u16()
-
-    def read_ref(self):
-        self._switch.select(SOURCE_REF)
-        return self._analog.read_u16()
+    pin_map = globals()  # the pin map above, by name (boards/base.py)
 
     # ---- reset cause ----------------------------------------------------------------
     def reset_cause(self):

@@ -10,12 +10,11 @@ as is, an array is a choice of one, a table `{ lo = .., hi = .. }` is a uniform 
 
 import hashlib
 import json
-import math
-import tomllib
 
 from cushion.schema import FAULT_KINDS, LEVEL_NAMES, MODE_NAMES
 from hal_sim import envelope
 from hal_sim.physics import PadParams
+from hal_sim.tomlfields import AMBIENT_RANGE, SUPPLY_RANGE, is_number, read_toml, show
 
 TOP_KEYS = ("name", "description", "sessions", "seed", "pads", "session", "faults", "followup")
 PAD_KEYS = ("corner_weight", "corners", "ranges")
@@ -26,8 +25,8 @@ HEAT_LEVELS = LEVEL_NAMES[1:]  # a campaign session always heats
 MAX_SESSIONS = 10**9  # session seeds are seed * 10**9 + index (hal_sim.campaign.session)
 MAX_SESSION_S = 3600.0
 # What a range in `pads.ranges` may span: the room and the supply as scenarios allow them
-# (hal_sim.scenario), the user's back as a person's skin; any other PadParams field > 0.
-RANGE_BOUNDS = {"ambient_c": (-20.0, 50.0), "supply_v": (5.0, 20.0), "back_c": (20.0, 40.0)}
+# (hal_sim/tomlfields.py), the user's back as a person's skin; any other PadParams field > 0.
+RANGE_BOUNDS = {"ambient_c": AMBIENT_RANGE, "supply_v": SUPPLY_RANGE, "back_c": (20.0, 40.0)}
 
 DEFAULTS = {
     "pads": {"corner_weight": 0.0, "corners": [], "ranges": {}},
@@ -47,38 +46,26 @@ def _fail(field, what):
     raise SpecError("`%s`: %s" % (field, what))
 
 
-def _num(v):
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _show(v):
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, dict):
-        return "a table"
-    return json.dumps(v) if isinstance(v, (str, list)) else repr(v)
-
-
 def integer(field, v, lo, hi):
     if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
-        _fail(field, "must be an integer in %d..%d, not %s" % (lo, hi, _show(v)))
+        _fail(field, "must be an integer in %d..%d, not %s" % (lo, hi, show(v)))
     return v
 
 
 def _number(field, v, lo, hi):
-    if not _num(v) or not lo <= v <= hi:
-        _fail(field, "must be a number in %g..%g, not %s" % (lo, hi, _show(v)))
+    if not is_number(v) or not lo <= v <= hi:
+        _fail(field, "must be a number in %g..%g, not %s" % (lo, hi, show(v)))
     return float(v)
 
 
 def _range(field, v, lo, hi, integer=False):
     """[lo, hi] inside lo..hi, lo <= hi."""
     kind = "integers" if integer else "numbers"
-    ok = isinstance(v, list) and len(v) == 2 and all(_num(x) for x in v)
+    ok = isinstance(v, list) and len(v) == 2 and all(is_number(x) for x in v)
     ok = ok and (not integer or all(isinstance(x, int) for x in v))
     if not ok or not lo <= v[0] <= v[1] <= hi:
         _fail(field, "must be [lo, hi], two %s with %g <= lo <= hi <= %g, not %s"
-              % (kind, lo, hi, _show(v)))
+              % (kind, lo, hi, show(v)))
     return [int(x) for x in v] if integer else [float(x) for x in v]
 
 
@@ -86,16 +73,16 @@ def _choices(field, v, allowed):
     if v == "all":
         return list(allowed)
     if not isinstance(v, list) or not v or not all(isinstance(x, str) for x in v):
-        _fail(field, 'must be "all" or a non-empty array of names, not %s' % _show(v))
+        _fail(field, 'must be "all" or a non-empty array of names, not %s' % show(v))
     for x in v:
         if x not in allowed:
-            _fail(field, "unknown name %s; expected one of %s" % (_show(x), ", ".join(allowed)))
+            _fail(field, "unknown name %s; expected one of %s" % (show(x), ", ".join(allowed)))
     return list(dict.fromkeys(v))
 
 
 def _table(field, v, keys):
     if not isinstance(v, dict):
-        _fail(field, "must be a table, not %s" % _show(v))
+        _fail(field, "must be a table, not %s" % show(v))
     for k in v:
         if keys is not None and k not in keys:
             _fail("%s.%s" % (field, k) if field else k,
@@ -105,15 +92,7 @@ def _table(field, v, keys):
 
 def load_spec(path):
     """Read and validate a TOML spec file; returns the normalised spec."""
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise SpecError("no such file")
-    except OSError as e:
-        raise SpecError("cannot read: %s" % (e.strerror or e))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise SpecError("TOML syntax error: %s" % e)
+    data = read_toml(path, SpecError, "campaign spec")
     return validate_spec(data)
 
 
@@ -123,7 +102,7 @@ def validate_spec(data):
     spec = {"name": data.get("name", "campaign"), "description": data.get("description", "")}
     for k in ("name", "description"):
         if not isinstance(spec[k], str):
-            _fail(k, "must be a string, not %s" % _show(spec[k]))
+            _fail(k, "must be a string, not %s" % show(spec[k]))
     spec["sessions"] = integer("sessions", data.get("sessions", 1000), 1, MAX_SESSIONS)
     spec["seed"] = integer("seed", data.get("seed", 1), 0, 2**31 - 1)
     sections = {}
@@ -160,7 +139,7 @@ def _range_fields():
     pad = PadParams()
     return ["ambient_c", "supply_v"] + [
         k for k, v in vars(pad).items()
-        if _num(v) or (isinstance(v, list) and v and all(_num(x) for x in v))]
+        if is_number(v) or (isinstance(v, list) and v and all(is_number(x) for x in v))]
 
 
 def _session(s):
@@ -196,11 +175,11 @@ def _arg_value(field, v):
     if isinstance(v, list):
         if not v or not all(isinstance(x, (int, float, str, bool)) for x in v):
             _fail(field, "a choice is a non-empty array of numbers or strings, not %s"
-                  % _show(v))
+                  % show(v))
         return list(v)
     if not isinstance(v, (int, float, str, bool)):
         _fail(field, "must be a number, string, array (a choice) or { lo, hi }, not %s"
-              % _show(v))
+              % show(v))
     return v
 
 
@@ -234,7 +213,7 @@ def _followup(f):
         _fail("followup", "power_cycle + reset is a probability: at most 1, not %g"
               % (out["power_cycle"] + out["reset"]))
     if not isinstance(f["reheat"], bool):
-        _fail("followup.reheat", "must be true or false, not %s" % _show(f["reheat"]))
+        _fail("followup.reheat", "must be true or false, not %s" % show(f["reheat"]))
     out["reheat"] = f["reheat"]
     return out
 

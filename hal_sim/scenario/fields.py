@@ -1,28 +1,11 @@
 """Checks of single scenario fields: each returns the value or raises ScenarioError with the
 place (`steps[2]: `, `expect[0]: `) and the field in its message."""
 
-import math
+from hal_sim.tomlfields import is_number, show
 
 
 class ScenarioError(Exception):
     """A scenario file that cannot be run; the message names the place and the field."""
-
-
-def is_number(v):
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def show(v):
-    """A value as the TOML author wrote it, for messages."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, str):
-        return '"%s"' % v
-    if isinstance(v, dict):
-        return "a table"
-    if isinstance(v, list):
-        return "an array" if v else "an empty array"
-    return repr(v)
 
 
 def number(where, key, v, lo=None, hi=None, lo_open=False):
@@ -69,7 +52,7 @@ def window(where, key, v, duration):
     if (not isinstance(v, list) or len(v) != 2 or not all(is_number(x) for x in v)
             or v[0] < 0 or v[0] > v[1]):
         raise ScenarioError("%s`%s` must be [start, end] in seconds with 0 <= start <= end, "
-                            "not %s" % (where, key, show(v) if not isinstance(v, list) else v))
+                            "not %s" % (where, key, show(v)))
     if v[0] > duration:
         raise ScenarioError("%s`%s` starts at %g s, after the run ends (duration_s = %g)"
                             % (where, key, v[0], duration))

@@ -2,8 +2,6 @@
 normalised scenario (defaults filled in, steps carry their index, times in float seconds).
 Every check is described in docs/simulator.md, section "Scenarios"."""
 
-import tomllib
-
 from cushion.schema import (
     EVENT_FIELDS, FAULT_CODES, FAULT_KINDS, HEAT_STATE_NAMES, LEVEL_NAMES, MODE_NAMES,
     STATE_NAMES,
@@ -14,6 +12,7 @@ from hal_sim.scenario.fields import (
     ScenarioError, integer, match_value, number, one_kind, show, string, unknown, window,
 )
 from hal_sim.simulation import BUTTONS
+from hal_sim.tomlfields import AMBIENT_RANGE, SUPPLY_RANGE, read_toml
 
 STATES = STATE_NAMES + ("service",)  # "service": the board sits in its REPL
 TOP_KEYS = ("name", "description", "ambient_c", "duration_s", "supply_v", "seed",
@@ -35,8 +34,6 @@ RESERVED = set(EXPECT_KINDS) | {"within_s", "after_s", "until_s", "at_s", "sim_s
 STATE_QUALIFIERS = (("heat_state", HEAT_STATE_NAMES), ("heat", LEVEL_NAMES),
                     ("massage", MODE_NAMES))
 
-AMBIENT_RANGE = (-20.0, 50.0)
-SUPPLY_RANGE = (5.0, 20.0)
 MAX_DURATION_S = 6 * 3600  # a trace row per tick is kept: 6 h is 432 000 rows
 MAX_HOLD_S = 60.0
 PRESS_SETTLE_S = 0.1  # Simulation.press lets the debounce settle this long after release
@@ -44,19 +41,7 @@ PRESS_SETTLE_S = 0.1  # Simulation.press lets the debounce settle this long afte
 
 def load_scenario(path):
     """Read and validate a TOML file; returns the normalised scenario dict."""
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise ScenarioError("no such file")
-    except IsADirectoryError:
-        raise ScenarioError("is a directory, not a scenario file")
-    except OSError as e:
-        raise ScenarioError("cannot read: %s" % (e.strerror or e))
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError("TOML syntax error: %s" % e)
-    except UnicodeDecodeError:
-        raise ScenarioError("TOML syntax error: the file is not UTF-8")
+    data = read_toml(path, ScenarioError, "scenario")
     return validate_scenario(data)
 
 
