@@ -167,6 +167,11 @@ class Simulation(SerialLink, TraceRecorder):
     def motor_duty(self):
         return self.cushion.motor_duty_delivered
 
+    @property
+    def cutout_open(self):
+        """The thermal cut-out has opened the element's circuit (False when none is fitted)."""
+        return self.cushion.cutout_open
+
     def status(self):
         return self.command("status")
 
