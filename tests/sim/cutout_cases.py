@@ -11,7 +11,9 @@ and the figures docs/safety.md (H10, "Known limits") and docs/hardware.md carry.
 `python -m tests.sim.cutout_cases` prints the tables of the docs from a fresh run.
 """
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from hal_sim import envelope
 
@@ -30,6 +32,7 @@ H10_PADS = ("nominal", "hot_corner")
 PHASES = ("warming", "holding")
 COOL_S = 120.0  # watched after the session's end: the pad's peak and dose include the tail
 HOLDING = 2
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def cem43_per_tick(pad_c):
@@ -237,6 +240,14 @@ def double_fault(pad, cutout="high", one_shot=False):
             out.cutout_s = sim.now_s - t0
     out.opens = sim.cushion.cutout.opens
     return out
+
+
+def documented_hottest_clean_c():
+    """(a)'s hottest as docs/safety.md gives it."""
+    text = " ".join((DOCS / "safety.md").read_text(encoding="utf-8").split())
+    m = re.search(r"there the mount reaches ([\d.]+) C", text)
+    assert m, "docs/safety.md gives no hottest fault-free mount"
+    return float(m.group(1))
 
 
 def hottest_clean_mount_c():

@@ -4,19 +4,15 @@
 firmware or the physics, `python -m tests.sim.cutout_cases` prints the tables again."""
 
 import re
-from pathlib import Path
-
 import pytest
 
 from hal_sim import envelope
 from hal_sim.physics import Cushion, PadParams
 
 from .cutout_cases import (
-    H10_CASES, clean_session, dose_words, double_fault, h10_case, h10_results, h10_run,
-    h10_table, rating_table, with_part_at,
+    DOCS, H10_CASES, documented_hottest_clean_c, dose_words, double_fault,
+    h10_case, h10_results, h10_run, h10_table, rating_table, with_part_at,
 )
-
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def _doc(name):
@@ -27,12 +23,6 @@ def _figures(pattern, name):
     m = re.search(pattern, _doc(name))
     assert m, "%s: no %r" % (name, pattern)
     return m.groups()
-
-
-def _hottest_clean_c():
-    """The hottest fault-free mount, as docs/safety.md gives it."""
-    (v,) = _figures(r"there the mount reaches ([\d.]+) C", "safety.md")
-    return float(v)
 
 
 def test_hardware_md_names_the_part_the_envelope_fits():
@@ -59,7 +49,7 @@ def test_hardware_md_names_the_part_the_envelope_fits():
     assert round(Cushion(PadParams()).steady_state(0.0)[1]) == int(settle)
     (mount,) = _figures(r"the hottest the mount gets over the envelope is ([\d.]+) C",
                         "hardware.md")
-    assert float(mount) == _hottest_clean_c()
+    assert float(mount) == documented_hottest_clean_c()
 
 
 def test_simulator_md_says_the_part_is_absent_unless_asked_for():
@@ -74,12 +64,6 @@ def test_simulator_md_says_the_part_is_absent_unless_asked_for():
     assert (float(rating), float(tol)) == (envelope.CUTOUT_RATING_C, envelope.CUTOUT_TOLERANCE_C)
     lag = _figures(r"`cutout_tau_s` (\d+)\.\.(\d+) s", "simulator.md")
     assert tuple(float(v) for v in lag) == envelope.CUTOUT_RANGES["cutout_tau_s"]
-
-
-def test_the_hottest_fault_free_mount_is_the_figure_the_docs_give():
-    """The reads-low corner at high (the slow sweep shows no other setting is hotter)."""
-    res = clean_session(envelope.corner("reads_low_corner"), "high")
-    assert round(res.max_part_c, 1) == _hottest_clean_c() and not res.opened
 
 
 def test_no_part_holds_the_lifted_off_hot_corner_at_52_c():
@@ -139,7 +123,7 @@ def test_the_h10_table_and_its_summary_are_a_fresh_run():
 
 @pytest.mark.slow
 def test_the_choice_of_part_is_a_fresh_run():
-    table = rating_table(_hottest_clean_c())
+    table = rating_table(documented_hottest_clean_c())
     assert table in (DOCS / "safety.md").read_text(encoding="utf-8")
     link = [row for row in table.splitlines() if row.startswith("| thermal link 59 C")][0]
     old = [row for row in table.splitlines() if row.startswith("| thermal link 57 C")][0]

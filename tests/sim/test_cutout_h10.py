@@ -51,7 +51,8 @@ def _params():
                 why = KNOWN.get((pad, case[0], phase))
                 marks = [pytest.mark.xfail(strict=True, reason=why)] if why else []
                 out.append(pytest.param(pad, case, phase, marks=marks,
-                                        id="%s-%s-%s" % (pad, case[1] + str(case[2]), phase)))
+                                        id="%s-%s%s-%s" % (pad, case[1], "".join(
+                                            "%g" % v for v in case[2].values()), phase)))
     return out
 
 
