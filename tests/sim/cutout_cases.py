@@ -242,12 +242,21 @@ def double_fault(pad, cutout="high", one_shot=False):
     return out
 
 
+def doc_text(name):
+    """docs/NAME with its line breaks and indentation folded to single spaces."""
+    return " ".join((DOCS / name).read_text(encoding="utf-8").split())
+
+
+def doc_figures(pattern, name):
+    """The groups of `pattern` in docs/NAME (it must be there)."""
+    m = re.search(pattern, doc_text(name))
+    assert m, "docs/%s: no %r" % (name, pattern)
+    return m.groups()
+
+
 def documented_hottest_clean_c():
     """(a)'s hottest as docs/safety.md gives it."""
-    text = " ".join((DOCS / "safety.md").read_text(encoding="utf-8").split())
-    m = re.search(r"there the mount reaches ([\d.]+) C", text)
-    assert m, "docs/safety.md gives no hottest fault-free mount"
-    return float(m.group(1))
+    return float(doc_figures(r"there the mount reaches ([\d.]+) C", "safety.md")[0])
 
 
 def hottest_clean_mount_c():

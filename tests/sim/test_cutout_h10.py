@@ -16,7 +16,9 @@ import pytest
 
 from hal_sim import envelope
 
-from .cutout_cases import H10_CASES, H10_PADS, PHASES, double_fault, h10_case
+from .cutout_cases import (
+    H10_CASES, H10_PADS, PHASES, doc_figures, doc_text, dose_words, double_fault, h10_case,
+)
 
 # Measured: in the slow common-cause cases the pad runs 0.4 C past the temperature the part
 # opens at (the surface rises about 1 C/min, the part lags it by at most 20 s, and the
@@ -70,11 +72,16 @@ def test_a_common_drift_is_stopped_by_the_cutout(pad, phase):
     assert res.cutout_s is not None
     assert res.code == "heater_open"  # SR-16 sees the open circuit
     check_bounded(res)
+    if pad == "nominal":  # docs/safety.md, H10
+        (stops,) = doc_figures(r"lets reach [\d.]+ C, stops at ([\d.]+) C", "safety.md")
+        assert stops == "%.1f" % res.max_pad_c
 
 
 def test_without_the_cutout_the_h10_check_goes_red():
     res = h10_case("nominal", H10_CASES[1], "warming", cutout=None)
     assert res.cutout_s is None and res.max_pad_c > BOUND_C + 3.0
+    (alone,) = doc_figures(r"which the firmware alone lets reach ([\d.]+) C", "safety.md")
+    assert alone == "%.1f" % res.max_pad_c  # docs/safety.md, H10
     with pytest.raises(AssertionError, match="true pad"):
         check_bounded(res)
 
@@ -83,8 +90,11 @@ def test_without_the_cutout_the_h10_check_goes_red():
 def test_a_welded_cutoff_and_a_shorted_mosfet_are_stopped_by_the_part_alone(pad):
     """The double fault no firmware can stop: the part opens, nothing powers the element
     again for half an hour (its reset temperature is below what the room and the user's back
-    hold the pad at)."""
+    hold the pad at). The peak and the dose are docs/safety.md's figures."""
     res = double_fault(pad)
     assert res.cutout_s is not None and res.opens == 1  # opened once, never closed again
     assert res.powered_after_open == 0
     assert res.max_pad_c <= BOUND_C - OVERSHOOT_C + FULL_POWER_OVERSHOOT_C
+    where = {"nominal": "on the nominal pad", "hot_corner": "in the hot corner"}[pad]
+    assert ("%.1f C %s (%s" % (res.max_pad_c, where, dose_words(res.cem43))
+            ) in doc_text("safety.md").replace("(CEM43 ", "(")
