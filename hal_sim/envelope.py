@@ -149,8 +149,43 @@ def with_params(cond, name=None, **changes):
                       cond.name if name is None else name)
 
 
-def simulation(cond, **kw):
-    """A Simulation of this pad in this setting; kw go to Simulation (seed, record, ...)."""
+# The thermal cut-out (hal_sim/cutout.py, docs/hardware.md "The power stage"): fitted only
+# when asked for, so that every other test judges the firmware alone. The product's part is a
+# snap-action bimetal disc thermostat on the hottest track next to sensor A: it opens within
+# its rating's tolerance and follows the surface through its can and its contact with the
+# cover; it closes again once it has cooled by its reset differential (tests/sim/cutout_cases.py
+# measures why this part and this rating).
+CUTOUT_RATING_C = 52.0
+CUTOUT_TOLERANCE_C = 3.0
+CUTOUT_RESET_DIFFERENTIAL_C = 30.0
+CUTOUT_RANGES = {
+    "cutout_c": (CUTOUT_RATING_C - CUTOUT_TOLERANCE_C, CUTOUT_RATING_C + CUTOUT_TOLERANCE_C),
+    "cutout_tau_s": (5.0, 20.0),  # a disc pressed flat on the cover .. a loose can
+}
+# "low": opens at the bottom of its tolerance and follows the surface fastest, the end that
+# could open in fault-free use; "high": the top and the slowest, the end a fault runs hottest
+# past. "nominal": the rating, the middle lag.
+CUTOUT_ENDS = ("low", "nominal", "high")
+
+
+def with_cutout(cond, end="nominal", one_shot=False):
+    """`cond` with the product's cut-out fitted at one end of its tolerance (CUTOUT_ENDS);
+    one_shot: a thermal link of the same rating instead (it never closes again)."""
+    if end not in CUTOUT_ENDS:
+        raise ValueError("unknown cut-out end %r; one of %s" % (end, ", ".join(CUTOUT_ENDS)))
+    i = {"low": 0, "high": 1}.get(end)
+    part = {k: (lo + hi) / 2 if i is None else (lo, hi)[i]
+            for k, (lo, hi) in CUTOUT_RANGES.items()}
+    part["cutout_reset_c"] = (None if one_shot
+                              else part["cutout_c"] - CUTOUT_RESET_DIFFERENTIAL_C)
+    return with_params(cond, **part)
+
+
+def simulation(cond, cutout=None, **kw):
+    """A Simulation of this pad in this setting; kw go to Simulation (seed, record, ...).
+    cutout: fit the product's thermal cut-out at that end of its tolerance (CUTOUT_ENDS)."""
     from hal_sim.simulation import Simulation
+    if cutout is not None:
+        cond = with_cutout(cond, cutout)
     return Simulation(params=cond.pad, ambient_c=cond.ambient_c, supply_v=cond.supply_v, **kw)
 

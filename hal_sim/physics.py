@@ -1,6 +1,8 @@
 # Physical model of the heated lumbar cushion: heating element, pad surface, the user's back,
-# two pad thermistors, the power stage (supply, cut-off switch, MOSFET, heater shunt), and the
-# vibration motors. The analog front end (dividers, amplifiers, ADC) is hal_sim/sensors.py.
+# two pad thermistors. The power stage (supply, cut-off switch, MOSFET, heater shunt) is
+# hal_sim/power.py, the optional thermal cut-out in series with it hal_sim/cutout.py, the
+# vibration motors hal_sim/motors.py, the analog front end (dividers, amplifiers, ADC)
+# hal_sim/sensors.py.
 #
 # Runs unchanged under CPython and MicroPython (unix and WebAssembly ports): plain classes,
 # plain floats, no dataclasses / typing / enum / random, and a small integer PRNG so that
@@ -12,6 +14,9 @@
 # Units: seconds, degrees C, volts, amperes, ohms, watts, joules, J/K (heat capacity),
 # W/K (thermal conductance). Duties are fractions 0..1.
 
+from hal_sim import cutout
+from hal_sim.motors import Motors
+from hal_sim.pad import PadParams  # noqa: F401 - re-exported: every user imports it from here
 from hal_sim.power import PowerStage
 from hal_sim.sensors import (  # noqa: F401 - re-exported: the physics' public names
     ADC_MAX, ADC_VREF_V, HEATER_FULL_SCALE_A, MOTOR_FULL_SCALE_A, NOISE_STD_LSB, NOISE_TABLE,
@@ -28,56 +33,7 @@ SUPPLY_HIGH_V = 15.0
 HOTSPOT_REF_W = 20.0
 
 
-class PadParams:
-    """One pad (DESIGN section 9); the defaults are the reference pad, hal_sim/envelope.py
-    holds the ranges real pads span. Plain attributes; change them before building a Cushion
-    (it derives its coefficients once, in __init__, or in `Cushion.set_params`). Per-sensor
-    parameters are two-element lists [sensor A, sensor B]."""
-
-    def __init__(self, **overrides):
-        # Heating element and supply
-        self.r_element_ohm = 7.2       # at 20 C: 20.0 W at 12.0 V
-        self.r_element_tc = 0.0        # resistance per K above 20 C (CuNi wire: ~0)
-        self.power_scale = 1.0         # element power, by resistance (0.8..1.2)
-        self.r_supply_ohm = 0.10       # adapter + cable + connector + MOSFET/switch
-        self.supply_limit_a = 3.0      # the adapter's current limit (a 12 V 3 A adapter)
-        # Thermal masses (J/K)
-        self.c_element_j_per_k = 40.0  # element wire/film + aluminium spreader
-        self.c_surface_j_per_k = 100.0 # cover, fleece and the top layer of foam
-        self.mass_scale = 1.0          # variation of thermal mass (0.7..1.3)
-        # Thermal conductances (W/K)
-        self.g_element_surface = 1.20  # spreader to the pad surface
-        self.g_element_ambient = 0.030 # element through the foam backing to the room
-        self.g_surface_ambient = 0.190 # exposed cover to the room air (convection + radiation)
-        self.g_surface_back = 0.135    # pad surface to the user's back through clothing
-        self.g_surface_open = 0.050    # that face to still air when nobody is on it (sheltered
-                                       # by the seat back it is strapped to)
-        self.loss_scale = 1.0          # scales the surface's losses (0.4 blanket .. 1.5 leaning)
-        self.back_present = True       # False: nobody on the cushion
-        self.back_c = 34.0             # the user's back
-        # Thermistors: first-order lags (s), placement, tolerance
-        self.sensor_tau_s = [6.0, 8.0]            # pressed into the pad
-        self.sensor_tau_detached_s = [15.0, 15.0] # hanging in air (epoxy bead in still air)
-        self.hotspot_c = [0.0, 0.0]    # reads this much below the surface per 20 W of flux
-        self.ntc_r25_error = [0.0, 0.0]   # fraction (+-0.03 for a 3 % part)
-        self.ntc_beta_error = [0.0, 0.0]  # fraction (+-0.02)
-        # ADC
-        self.adc_noise_lsb = NOISE_STD_LSB  # standard deviation of the noise, LSB
-        self.adc_spike_per_s = 0.0     # rate of one-sample spikes, per channel
-        self.adc_spike_lsb = 400.0     # a spike's size (either sign)
-        # Motors
-        self.motor_tau_s = 0.20        # speed follows duty
-        self.motor_i_base_a = 0.10     # friction/no-load current whenever driven
-        self.motor_i_speed_a = 0.40    # extra current at full speed (0.50 A total)
-        self.motor_i_drive_a = 1.30    # current per unit of (commanded - actual) speed:
-                                       # inrush and stall (1.40 A stalled at full duty)
-        for k in overrides:
-            if not hasattr(self, k):
-                raise AttributeError("PadParams has no parameter " + k)
-            setattr(self, k, overrides[k])
-
-
-class Cushion(PowerStage):
+class Cushion(PowerStage, Motors):
     """The cushion's physics. Call `step` once per firmware tick (or any dt); read the ADC
     through `adc_temp`, `adc_vin`, `adc_motor_current`, `adc_heater_current`, `adc_ref`;
     judge safety by `pad_c`."""
@@ -86,8 +42,8 @@ class Cushion(PowerStage):
         self.params = params if params is not None else PadParams()
         self.ambient_c = float(ambient_c)
         self._init_power(float(supply_v))
+        self._init_motors()
         # faults
-        self.motor_stalled = False
         self.sensor_detached = [False, False]
         self.sensor_open = [False, False]
         self.sensor_short = [False, False]
@@ -100,12 +56,8 @@ class Cushion(PowerStage):
         self.element_c = a
         self.pad_c = a
         self.sensor_c = [a, a]
-        self._speed = 0.0  # signed motor speed, -1..1
-        # last step's outputs
-        self.motor_duty_delivered = 0.0
-        self.motor_speed = 0.0
-        self.motor_current_a = 0.0
-        self.surface_flux_w = 0.0  # element -> surface
+        self.cutout = None  # the cut-out part, made by set_params when PadParams fits one
+        self.surface_flux_w = 0.0  # element -> surface (last step)
         # energy bookkeeping (J)
         self.energy_in_j = 0.0
         self.energy_to_ambient_j = 0.0
@@ -141,6 +93,8 @@ class Cushion(PowerStage):
                           NTC_BETA_K * (1.0 + p.ntc_beta_error[1])]
         self._noise_k = p.adc_noise_lsb / NOISE_STD_LSB
         self._cached_dt = -1.0
+        self.cutout = cutout.for_params(p, self.cutout, self.pad_c)
+        self.cutout_open = self.cutout is not None and self.cutout.open
 
     def _derive_dt(self, dt):
         # Backward (implicit) Euler for the two thermal nodes: a 2x2 linear solve whose matrix
@@ -156,7 +110,7 @@ class Cushion(PowerStage):
         td = p.sensor_tau_detached_s
         self._ks = [dt / (t[0] + dt), dt / (t[1] + dt)]
         self._ksd = [dt / (td[0] + dt), dt / (td[1] + dt)]
-        self._km = dt / (p.motor_tau_s + dt)
+        self._motor_dt(dt)
         # a spike on a reading: probability rate * dt, as a 24-bit threshold
         self._spike_thr = int(p.adc_spike_per_s * dt * 16777216.0)
         self._cached_dt = dt
@@ -172,32 +126,8 @@ class Cushion(PowerStage):
             self._derive_dt(dt_s)
         p = self.params
 
-        # -- motors: speed lags the commanded (signed) duty; stalled rotor does not turn
-        md = motor_duty
-        if md < 0.0:
-            md = 0.0
-        elif md > 1.0:
-            md = 1.0
-        target = -md if motor_dir < 0 else md
-        sp = self._speed
-        if self.motor_stalled:
-            sp = 0.0
-        else:
-            sp = sp + (target - sp) * self._km
-        self._speed = sp
-        if md > 0.0:
-            slip = target - sp
-            if slip < 0.0:
-                slip = -slip
-            aspd = sp if sp >= 0.0 else -sp
-            im = p.motor_i_base_a + p.motor_i_speed_a * aspd + p.motor_i_drive_a * slip
-        else:
-            im = 0.0  # bridge off: the rotor coasts, no supply current
-        self.motor_current_a = im
-        self.motor_duty_delivered = md
-        self.motor_speed = sp if sp >= 0.0 else -sp
-
-        # -- heater: the power stage gives the element's mean power over the step
+        # -- motors, then the heater: the power stage gives the element's mean power
+        im = self._motor_step(motor_duty, motor_dir)
         pw = self._heater_step(heater_duty, heater_enabled, im, self.element_c)
 
         # -- thermal: implicit Euler, element <-> surface -> ambient and back
@@ -219,6 +149,10 @@ class Cushion(PowerStage):
         self.energy_to_back_j += gsb * (ts - tb) * dt_s
         flux = ges * (te - ts)
         self.surface_flux_w = flux
+        cut = self.cutout
+        if cut is not None:  # it switches for the next step (power.py reads cutout_open)
+            cut.step(dt_s, ts, self.time_s + dt_s)
+            self.cutout_open = cut.open
 
         # -- thermistors: first-order lags toward their spot on the surface (which reads below
         #    the hottest point in proportion to the heat flux), or the air when detached

@@ -1,10 +1,11 @@
 # The heater's power stage: the 12 V adapter (source resistance and current limit), the
-# cut-off switch and the PWM MOSFET in series with the element, and the low-side shunt that
-# measures the element current (docs/hardware.md, "The power stage").
+# thermal cut-out (when fitted), the cut-off switch and the PWM MOSFET in series with the
+# element, and the low-side shunt that measures the element current (docs/hardware.md, "The
+# power stage").
 #
-# Current flows only while both switches conduct. The element's resistance follows its
-# temperature (r_element_tc) and a degraded element's is higher. MicroPython-safe like
-# physics.py: + - * / on floats (and one sqrt, for a leak).
+# Current flows only while both switches conduct and the cut-out is closed. The element's
+# resistance follows its temperature (r_element_tc) and a degraded element's is higher.
+# MicroPython-safe like physics.py: + - * / on floats (and one sqrt, for a leak).
 #
 # A mixin of physics.Cushion rather than an object of its own: the fault injector and the
 # tests set and read these attributes on the cushion (`cushion.heater_open = True`), and in
@@ -26,6 +27,7 @@ class PowerStage:
         self.mosfet_leak = 0.0            # MOSFET partly shorted: this fraction of full power
         self.cutoff_stuck_closed = False  # cut-off contacts welded
         self.cutoff_stuck_open = False    # cut-off never closes
+        self.cutout_open = False  # the thermal cut-out has opened (physics.Cushion switches it)
         self.heater_degraded = 0.0        # element resistance up by this fraction
         # last step's outputs
         self.heater_duty_delivered = 0.0  # fraction of full power the element got
@@ -63,7 +65,7 @@ class PowerStage:
             closed = True
         elif self.cutoff_stuck_open:
             closed = False
-        if self.heater_open or not closed:
+        if self.heater_open or not closed or self.cutout_open:
             self.heater_duty_delivered = 0.0
             self.heater_power_w = 0.0
             self.heater_current_a = 0.0

@@ -1,8 +1,8 @@
-"""The physical truth of a simulated cushion, as `pad_c`, `sensor_c`, `heater_duty` and
-`motor_duty` (docs/simulator.md): what tests judge safety by, never what the firmware says
-about itself. A part of Simulation (hal_sim/simulation.py) and of hal_emu's EmulatedBoard,
-each of which has its `cushion` (hal_sim/physics.py). Runs under CPython and in the
-MicroPython VMs.
+"""The physical truth of a simulated cushion, as `pad_c`, `sensor_c`, `heater_duty`,
+`motor_duty` and `cutout_open` (docs/simulator.md): what tests judge safety by, never what
+the firmware says about itself. A part of Simulation (hal_sim/simulation.py) and of
+hal_emu's EmulatedBoard, each of which has its `cushion` (hal_sim/physics.py). Runs under
+CPython and in the MicroPython VMs.
 """
 
 
@@ -28,3 +28,8 @@ class PadTruth:
     def motor_duty(self):
         """Likewise for the motors."""
         return self.cushion.motor_duty_delivered
+
+    @property
+    def cutout_open(self):
+        """The thermal cut-out has opened the element's circuit (False when none is fitted)."""
+        return self.cushion.cutout_open
