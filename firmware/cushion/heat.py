@@ -110,11 +110,8 @@ class HeatControl:
 
     def hold_off(self):
         """A latched fault: forget the loop's state; only a new user action restarts it."""
-        self.level = limits.HEAT_OFF
-        self.setpoint = 0
+        self.off()
         self.state = HELD_OFF
-        self.duty = 0
-        self.i_acc = 0
 
     def off(self):
         self.level = limits.HEAT_OFF
