@@ -71,9 +71,9 @@ def _apply(board, st):
     elif kind == "press":
         board.press(v, hold_s=st["hold_s"])
     elif kind == "inject":
-        board.inject(v)
+        board.inject(v, **st["args"])
     elif kind == "repair":
-        board.repair(v)
+        board.repair(v, **st["args"])
     elif kind == "power_cycle":
         board.power_cycle()
 
