@@ -111,6 +111,7 @@ class EmulatedBoard(PadTruth):
         r = self.harness.request(op="run", us=us, adc=self._adc(), inputs=self._inputs(),
                                  rx=rx.hex(), slices=slices)
         self._take(r)
+        self.faults.stepped()
         if self.record:
             self._trace_row()
         return r
@@ -264,10 +265,11 @@ class EmulatedBoard(PadTruth):
 
     # ---- faults, resets ----------------------------------------------------------------------
     def inject(self, kind, **kwargs):
-        self.faults.set(kind, True, **kwargs)
+        """Like Simulation.inject: hal_sim's kinds and keyword arguments (hal_emu/faults.py)."""
+        self.faults.inject(kind, kwargs)
 
-    def repair(self, kind, **kwargs):
-        self.faults.set(kind, False, **kwargs)
+    def repair(self, kind, sensor=None):
+        self.faults.repair(kind, sensor)
 
     def power_cycle(self):
         """Power lost and back: RAM and the watchdog's REASON lost, the flash kept."""

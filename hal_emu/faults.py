@@ -1,57 +1,56 @@
 """Faults on the emulated board: at the physics (the pad, its sensors, the power stage) or
 at the chip (its core stops: the loop hangs; the USB host stops reading).
 
-The physics faults are the ones `hal_sim.Simulation` injects, with its keyword arguments
-(sensor=0|1|"both"); what is not wired here is refused with the list of what is.
+The physics faults are hal_sim's own (hal_sim/faults.py): the same kinds, the same keyword
+arguments and their checks, applied to the same `Cushion`. Only the faults that live in the
+board rather than in the physics are done here, at the chip; what the chip cannot do yet is
+refused, saying why.
 """
 
-from hal_sim.physics import SUPPLY_HIGH_V, SUPPLY_LOW_V
+from hal_sim import faults as sim_faults
+
+# Faults of cushion.schema.FAULT_KINDS the emulated chip does not inject (yet), and why.
+CHIP_CANNOT = {
+    "clock_freeze": "the harness cannot stop the RP2040's timer under the running port",
+    "serial_noise": "the harness does not add bytes to the USB serial input",
+}
 
 
-class FaultInjector:
-    SENSOR_FAULTS = ("sensor_open", "sensor_short", "sensor_detached")
-    KINDS = SENSOR_FAULTS + ("heater_stuck_on", "heater_open", "supply_low", "supply_high",
-                             "motor_stall", "loop_hang", "serial_block")
+class FaultInjector(sim_faults.FaultInjector):
+    """hal_sim's injector on an EmulatedBoard (it has the `cushion` and `supply_v` a
+    Simulation has); the hang and the blocked host are the chip's."""
+
+    KINDS = tuple(k for k in sim_faults.FAULTS if k not in CHIP_CANNOT)
 
     def __init__(self, board):
-        self.board = board
-        self.active = []
+        super().__init__(board)
+        self._unblock_at_s = None  # serial_block with `seconds`: when the host reads again
 
-    def set(self, kind, on, sensor=0, **kwargs):
-        if kind not in self.KINDS:
-            raise ValueError("unknown fault %r on the emulated chip; one of %s"
-                             % (kind, ", ".join(self.KINDS)))
-        if kwargs:
-            raise ValueError("fault %s takes no %s here" % (kind, ", ".join(sorted(kwargs))))
-        c = self.board.cushion
-        if kind in self.SENSOR_FAULTS:
-            which = (0, 1) if sensor == "both" else (sensor,)
-            if not set(which) <= {0, 1}:
-                raise ValueError("sensor must be 0, 1 or 'both', not %r" % (sensor,))
-            for i in which:
-                getattr(c, kind)[i] = on
-        elif kind in ("heater_stuck_on", "heater_open"):
-            setattr(c, kind, on)
-        elif kind == "supply_low":
-            c.supply_v = SUPPLY_LOW_V if on else self.board.supply_v
-        elif kind == "supply_high":
-            c.supply_v = SUPPLY_HIGH_V if on else self.board.supply_v
-        elif kind == "motor_stall":
-            c.motor_stalled = on
-        elif kind == "loop_hang":
+    def inject(self, kind, args):
+        if kind in CHIP_CANNOT:
+            raise ValueError("fault %s on the emulated chip: %s; the chip has %s"
+                             % (kind, CHIP_CANNOT[kind], ", ".join(self.KINDS)))
+        super().inject(kind, args)
+
+    def _apply(self, kind, on, a):
+        board = self.sim
+        if kind == "loop_hang":
             # The core executes nothing more (a hang with interrupts off); the peripherals,
             # the PWM and the watchdog among them, keep running until the watchdog resets it.
-            self.board.harness.request(op="set", stall=on)
+            board.harness.request(op="set", stall=on)
         elif kind == "serial_block":
-            self.board.harness.request(op="set", block_tx=on)
-        self._mark(kind, on)
+            board.harness.request(op="set", block_tx=on)
+            seconds = a["seconds"] if on else 0
+            self._unblock_at_s = board.now_s + seconds if seconds else None
+        else:
+            super()._apply(kind, on, a)
+
+    def stepped(self):
+        """After each step: a serial_block for `seconds` ends when they are up."""
+        if self._unblock_at_s is not None and self.sim.now_s >= self._unblock_at_s:
+            self.repair("serial_block")
 
     def rebooted(self):
         """A hang lives in the run of the loop that hung, not in the next boot."""
-        self._mark("loop_hang", False)
-
-    def _mark(self, kind, on):
-        if on and kind not in self.active:
-            self.active.append(kind)
-        elif not on and kind in self.active:
-            self.active.remove(kind)
+        if "loop_hang" in self.active:
+            self.active.remove("loop_hang")

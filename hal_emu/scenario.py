@@ -43,7 +43,6 @@ def run_chip_scenario(path, uf2=None, files=None):
         board.trace.clear()
         looks = sorted({ex["at_s"] for ex in sc["expect"] if ex["kind"] == "state"})
         actions = [(st["at_s"], 0, st) for st in sc["steps"]] + [(t, 1, None) for t in looks]
-        actions += _timed_repairs(sc["steps"])
         for at_s, _, st in sorted(actions, key=lambda a: (a[0], a[1])):
             _advance_to(board, t_boot + at_s)
             if st is None:
@@ -60,13 +59,6 @@ def run_chip_scenario(path, uf2=None, files=None):
     return ChipScenarioResult(sc, board, outcomes, time.perf_counter() - t0)
 
 
-def _timed_repairs(steps):
-    """A fault injected for `seconds` ends on its own, as on hal_sim: a repair step then."""
-    return [(st["at_s"] + st["args"]["seconds"], 0,
-             {"kind": "repair", "value": st["value"], "args": {}})
-            for st in steps if st["kind"] == "inject" and st["args"].get("seconds")]
-
-
 def _advance_to(board, t_s):
     while board.now_s < t_s - 1e-9:
         board.step()
@@ -79,9 +71,7 @@ def _apply(board, st):
     elif kind == "press":
         board.press(v, hold_s=st["hold_s"])
     elif kind == "inject":
-        # `seconds` is carried out by its repair step (_timed_repairs); the rest goes to the
-        # chip's injector, which names what it cannot do
-        board.inject(v, **{k: a for k, a in st["args"].items() if k != "seconds"})
+        board.inject(v, **st["args"])
     elif kind == "repair":
         board.repair(v, **st["args"])
     elif kind == "power_cycle":

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+import hal_sim  # noqa: F401,I001  (cushion.* needs its `micropython` stand-in under CPython)
+from cushion.store import SERVICE_FLAG
 from host.client import CushionClient
 from host.errors import EXIT_REFUSED, CliError, ConnectionFailed, ReplyTimeout, UsageError
 
@@ -34,6 +36,11 @@ POLL_S = 0.1
 
 # The board's own data (settings, fault log: boards/base.py's DirStorage) survives a flash.
 KEEP_ON_BOARD = ("/data",)
+# ...except the one-shot flag of `service`: the service boot takes it before it hands over
+# the REPL, unless mpremote's Ctrl-C stops that boot first (it is still importing: a board
+# holding .py sources compiles them for over a second).  Left there, the first boot after
+# the flash would be a second service boot, in the REPL with no firmware running.
+SERVICE_FLAG_PATH = KEEP_ON_BOARD[0] + "/" + SERVICE_FLAG
 # Run on the board with `mpremote exec`: every file and directory, one per line.
 LIST_FILES = """import os
 def walk(d):
@@ -196,7 +203,8 @@ def stale_files(listing, written):
 
     `listing` is LIST_FILES' output; `written` the build's paths (relative, `main.py` among
     them).  Old `.py` sources beside the `.mpy` (MicroPython imports `.py` first), modules the
-    firmware no longer has and any other file go; the board's data directory stays.
+    firmware no longer has and any other file go; the board's data directory stays, but for
+    a service flag that an interrupted service boot left behind.
     """
     shipped = {"/" + Path(p).as_posix() for p in written} | {"/main.py"}
     shipped_dirs = {str(Path(p).parent) for p in shipped}
@@ -204,6 +212,9 @@ def stale_files(listing, written):
     for line in listing.splitlines():
         kind, _, path = line.strip().partition(" ")
         if kind not in ("F", "D") or not path.startswith("/"):
+            continue
+        if path == SERVICE_FLAG_PATH:
+            files.append(path)
             continue
         if any(path == k or path.startswith(k + "/") for k in KEEP_ON_BOARD):
             continue

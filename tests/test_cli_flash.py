@@ -323,6 +323,17 @@ def test_stale_files_keeps_the_data_directory_and_orders_directories_innermost_f
     assert files == ["/a/b/x.mpy"] and dirs == ["/a/b", "/a"]
 
 
+def test_a_service_flag_left_by_an_interrupted_service_boot_goes(rig, capsys):
+    # mpremote's Ctrl-C stops a slow service boot before it takes its one-shot flag (on the
+    # chip: tests/emu/test_flash.py); left there, the boot after the flash is another
+    # service boot, which runs no firmware and never answers `info`.
+    rig.files = {"/main.py", flash_mod.SERVICE_FLAG_PATH, "/data/settings.json"}
+    rig.dirs = {"/data"}
+    assert cli.main(["--port", "/dev/ttyACM0", "flash"]) == EXIT_OK
+    assert rig.files == shipped_files(rig.out_root) | {"/data/settings.json"}
+    assert "/data" in rig.dirs
+
+
 def test_flash_does_not_change_the_working_directory(rig, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["--port", "/dev/ttyACM0", "flash"]) == EXIT_OK

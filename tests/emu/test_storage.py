@@ -37,7 +37,10 @@ def test_settings_and_fault_log_survive_a_reset(emu, how):
     assert "sensor_open" in json.dumps(log)
 
 
-def test_a_latched_fault_survives_a_reset(emu):
+@pytest.mark.parametrize("how", ["power_cycle", "reset"])
+def test_a_latched_fault_survives_a_reset(emu, how):
+    # SR-12 across a reboot: power lost, or machine.reset() (forced through the watchdog)
     _latch_sensor_open(emu)
-    _reboot(emu, emu.power_cycle)
+    _reboot(emu, getattr(emu, how))
     assert emu.command("status")["fault"] == "sensor_open"
+    assert emu.pin_level(emu.pins.cutoff) == 0 and emu.heater_duty == 0
