@@ -125,3 +125,20 @@ def test_speed_memory_chip_keys(res):
         _check(res, chip["tick_us_median"][case], f"chip.tick_us_median.{case}")
         _check(res, chip["tick_us_max"][case], f"chip.tick_us_max.{case}")
     _check(res, chip["heap_free_after_boot_bytes"], "chip.heap_free_after_boot_bytes")
+
+
+def test_the_emulator_doc_gives_the_chip_figures_of_results_json(res):
+    """docs/emulator.md, "What the chip showed": every figure is bench/results.json's."""
+    chip = res.get("chip") or pytest.skip("no chip figures yet (run `make bench`)")
+    text = (RESULTS.parent.parent / "docs" / "emulator.md").read_text()
+    med, top = chip["tick_us_median"], chip["tick_us_max"]
+    cases = ("idle", "heat_high_wave", "telemetry_100ms")
+    want = [
+        "| %.3g s emulated |" % chip["boot_to_reply_s"],
+        "| %s ms of 50 ms |" % " / ".join("%.2f" % (med[c] / 1000) for c in cases),
+        "| %s ms (" % " / ".join("%.2f" % (top[c] / 1000) for c in cases),
+        "| {:,} bytes |".format(chip["heap_free_after_boot_bytes"]),
+        "| {:,} bytes / {:,} bytes |".format(chip["flash_bytes"], chip["flash_fs_used_bytes"]),
+    ]
+    for figure in want:
+        assert figure in text, figure
