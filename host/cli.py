@@ -15,11 +15,11 @@ import threading
 
 from hal_emu.cli import add_chip_options
 from hal_sim.campaign import cli as campaign_cli
-from host import cliextra, errors
-from host.commands import COMMANDS
-from host.errors import CliError, Stopped, UsageError
-from host.formatting import Output
-from host.simclock import add_pad_arguments, parse_ambient, parse_fault, parse_speed
+from . import cliextra, errors
+from .commands import COMMANDS
+from .errors import CliError, Stopped, UsageError
+from .formatting import Output
+from .simclock import add_pad_arguments, parse_ambient, parse_fault, parse_speed
 
 import hal_sim  # noqa: F401,I001  (cushion.* needs its `micropython` stand-in under CPython)
 from cushion.schema import FAULT_KINDS, LEVEL_NAMES, LEVELS_C, MODE_NAMES
@@ -69,7 +69,7 @@ def _lower(text):
 
 
 def _parse_listen(text):
-    from host.simserver import parse_listen  # the server's own module: only `sim` needs it
+    from .simserver import parse_listen  # the server's own module: only `sim` needs it
     return parse_listen(text)
 
 

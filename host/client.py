@@ -13,9 +13,9 @@ import time
 
 import serial
 
-from host import trace
-from host.errors import DeviceRefused, Disconnected, NotACushion, ReplyTimeout
-from host.ports import open_serial
+from . import trace
+from .errors import DeviceRefused, Disconnected, NotACushion, ReplyTimeout
+from .ports import open_serial
 
 # Verbs whose repetition leaves the cushion exactly as one copy would, so a request whose
 # reply went missing may be sent again:

@@ -12,7 +12,7 @@ import csv
 
 import hal_sim  # noqa: F401  (cushion.* needs its `micropython` stand-in under CPython)
 from cushion.schema import HEAT_STATE_NAMES, LEVEL_NAMES, MODE_NAMES, STATUS_FIELDS
-from host.errors import UsageError, check_output_path
+from .errors import UsageError, check_output_path
 
 CSV_FIELDS = ("time_s",) + STATUS_FIELDS
 # The simulator's truth (hal_sim trace columns): pad surface and where the two thermistors

@@ -18,12 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from host.client import CushionClient
-from host.errors import EXIT_REFUSED, CliError, ConnectionFailed, ReplyTimeout, UsageError
+from .client import CushionClient
+from .errors import EXIT_REFUSED, CliError, ConnectionFailed, ReplyTimeout, UsageError
+from .mpybuild import FIRMWARE_ROOT, INSTALLED
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+# Paths are relative to REPO_ROOT, where mpremote runs: the checkout, or (installed from the
+# wheel) the package, whose firmware/ is package data; the build then goes to the user's cache.
+REPO_ROOT = FIRMWARE_ROOT.parent
 SRC_ROOT = "firmware"
-OUT_ROOT = "build/mpy"
+OUT_ROOT = (str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+                / "cushion" / "mpy") if INSTALLED else "build/mpy")
 MPREMOTE_TIMEOUT_S = 120
 
 # How long a board takes to drop off USB after `service`/`reset`, and to come back.
@@ -47,7 +51,7 @@ walk('/')
 
 
 def _build(**kw):
-    from host.mpybuild import build
+    from .mpybuild import build
     return build(**kw)
 
 

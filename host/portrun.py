@@ -16,7 +16,7 @@ keeps its own, a board has the room it is in.
 
 import time
 
-from host import errors
+from . import errors
 
 BOARD_CANNOT = ("press", "inject", "repair", "power_cycle")
 NEEDS_TRUTH = ("max_pad_c", "min_pad_c", "heater_off_after_s")
@@ -137,8 +137,8 @@ def record_run(sc, target, out):
 
 def run_on_port(path, port, out, timeout=2.0):
     """Run scenario `path` on `port`; return the exit code (0 pass, 1 fail)."""
-    from host.client import CushionClient
-    from host.simcontrol import SCHEME, ControlClient
+    from .client import CushionClient
+    from .simcontrol import SCHEME, ControlClient
     scenario = _scenario()
     try:
         sc = scenario.load_scenario(path)

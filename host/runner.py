@@ -5,8 +5,8 @@ prints its verdict as text or as one JSON object (--json) and writes the host's 
 (host/csvlog.py) so that `watch --csv` and `run --csv` files read the same.
 """
 
-from host.csvlog import write_trace
-from host.errors import UsageError
+from .csvlog import write_trace
+from .errors import UsageError
 
 
 def run_file(path, out, csv_path=None, plot_path=None):

@@ -228,7 +228,7 @@ def control_line(args):
 
 
 def cmd_sim_control(args, out):
-    from host.errors import EXIT_OK, ConnectionFailed, DeviceRefused, UsageError
+    from .errors import EXIT_OK, ConnectionFailed, DeviceRefused, UsageError
     try:
         client = ControlClient(args.url, timeout=args.timeout)
     except ValueError as exc:

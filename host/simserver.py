@@ -24,10 +24,10 @@ import socket
 import sys
 import tty
 
-from host.simboard import ServedSimulation
-from host.simcontrol import SCHEME, ControlChannel
-from host.simfanout import TelemetryFanout
-from host.simpeers import PtyPeer, SocketPeer
+from .simboard import ServedSimulation
+from .simcontrol import SCHEME, ControlChannel
+from .simfanout import TelemetryFanout
+from .simpeers import PtyPeer, SocketPeer
 
 
 class _Stop(Exception):

@@ -10,9 +10,9 @@ import json
 import sys
 import time
 
-from host.csvlog import CsvLog, check_csv_path
-from host.errors import CliError, ReplyTimeout, Stopped, check_output_path
-from host.protocol_sim import Serial as SimSerial
+from .csvlog import CsvLog, check_csv_path
+from .errors import CliError, ReplyTimeout, Stopped, check_output_path
+from .protocol_sim import Serial as SimSerial
 
 DEFAULT_PERIOD_MS = 500
 DEFAULT_MAX_LINES_PER_S = 10.0
@@ -46,7 +46,7 @@ def format_event(t, ev):
 
 def check_plot_path(path):
     """A usage error now, before any watching, for a plot that could not be written later."""
-    from host.watchplot import FILE_TYPES
+    from .watchplot import FILE_TYPES
     check_output_path(path, "plot", tuple("." + t for t in FILE_TYPES))
 
 
@@ -152,7 +152,7 @@ def watch(client, seconds=None, period_ms=DEFAULT_PERIOD_MS, csv_path=None, plot
         if plot_path and not rows:
             _say(note, f"no telemetry came, so {plot_path} was not written")
         elif plot_path:
-            from host.watchplot import plot
+            from .watchplot import plot
             plot(rows, events, plot_path, title=f"cushion watch on {client.port}",
                  period_s=period_ms / 1000.0)
             _say(note, f"wrote {plot_path}")
