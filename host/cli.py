@@ -153,12 +153,16 @@ def build_parser():
     p.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
     add_pad_arguments(p, _checked)
     add_chip_options(p)
-    p = add("run", "run a scenario file (TOML) on the simulator and check its expectations "
+    p = add("run", "run scenario files (TOML) on the simulator and check their expectations "
                    "(exit 0 all passed, 1 one failed, 2 a bad file)")
-    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (docs/simulator.md, "
-                                                        "section Scenarios)")
-    p.add_argument("--plot", metavar="F.png", help="plot the run to F.png")
-    p.add_argument("--csv", metavar="F.csv", help="write the run's trace to F.csv")
+    p.add_argument("files", nargs="+", metavar="FILE", help="scenario files, or a quoted glob "
+                   "such as 'scenarios/*.toml' (docs/simulator.md, section Scenarios)")
+    p.add_argument("--plot", metavar="F.png", help="plot the run to F.png (several files: "
+                                                   "F-<file>.png each)")
+    p.add_argument("--csv", metavar="F.csv", help="write the run's trace to F.csv "
+                                                  "(docs/csv.md; several files: F-<file>.csv)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="print each step, each reply and each event as it happens")
     add_chip_options(p)
     campaign_cli.add_parser(add)
     cliextra.add_parsers(sub, common)

@@ -128,7 +128,7 @@ def cmd_flash(args, out):
         reresolve = lambda: resolve_port(None)[0]  # noqa: E731
     # progress goes to stderr with --json so stdout stays one JSON object
     env = FlashEnv(out=sys.stderr if out.as_json else out.stream, timeout=args.timeout,
-                   reresolve=reresolve)
+                   reresolve=reresolve, bar=not out.as_json)
     try:
         info = flash(port, env)
     except CliError as exc:
@@ -154,19 +154,32 @@ def cmd_sim(args, out):
 
 
 def cmd_run(args, out):
+    from .runner import expand
+    files = expand(args.files)
     if args.port:                      # a served sim's control channel, or a board
         from .portrun import cmd_run_port
-        return cmd_run_port(args, out)
+        return cmd_run_port(args, files, out)
+    if getattr(args, "chip", False):
+        return _run_on_chip(args, files, out)
     from hal_emu.cli import dispatch as chip_dispatch
-    code = chip_dispatch(args, out)
-    if code is not None:
-        return code
+    chip_dispatch(args, out)              # without --chip it only checks: --uf2 needs it
     from .csvlog import check_csv_path
-    from .runner import run_file
+    from .runner import run_paths
     from .watch import check_plot_path
     check_csv_path(args.csv)              # before the run, as for watch
     check_plot_path(args.plot)
-    return run_file(args.scenario, out, csv_path=args.csv, plot_path=args.plot)
+    return run_paths(files, out, csv_path=args.csv, plot_path=args.plot, verbose=args.verbose)
+
+
+def _run_on_chip(args, files, out):
+    from hal_emu.cli import dispatch as chip_dispatch
+    if args.verbose:
+        raise UsageError("-v is not available with --chip yet")
+    code = errors.EXIT_OK
+    for path in files:                 # the chip's runner takes one file at a time
+        args.scenario = path
+        code = max(code, chip_dispatch(args, out))
+    return code
 
 
 def campaign_command(args, out):

@@ -21,6 +21,7 @@ from typing import TextIO
 from .client import CushionClient
 from .errors import EXIT_REFUSED, CliError, ConnectionFailed, ReplyTimeout, UsageError
 from .mpybuild import FIRMWARE_ROOT, INSTALLED
+from .progress import Progress
 
 # Paths are relative to REPO_ROOT, where mpremote runs: the checkout, or (installed from the
 # wheel) the package, whose firmware/ is package data; the build then goes to the user's cache.
@@ -72,6 +73,8 @@ class FlashEnv:
     src_root: str = SRC_ROOT
     out_root: str = OUT_ROOT
     reresolve: Callable | None = None              # auto-detection: find the board again
+    err: TextIO = field(default_factory=lambda: sys.stderr)   # where a progress bar goes
+    bar: bool = True                               # False (--json): plain lines only
 
     def say(self, text):
         self.out.write(text + "\n")
@@ -256,9 +259,15 @@ def flash(port, env=None):
     cmds = [["rm", ":" + f] for f in files] + [["rmdir", ":" + d] for d in dirs]
     cmds += copy_commands(written, out_root=env.out_root, src_root=env.src_root,
                           repo_root=env.repo_root)
-    for args in cmds:
-        env.say("      mpremote connect {} {}".format(port, " ".join(args)))
-        mpremote(port, args, env)
+    with Progress(len(cmds), "step", lines=env.out, bar=env.bar, err=env.err,
+                  desc="      mpremote") as progress:
+        for args in cmds:
+            if progress.bar is None:
+                env.say("      mpremote connect {} {}".format(port, " ".join(args)))
+            else:
+                progress.note(" ".join(args))
+            mpremote(port, args, env)
+            progress.advance()
 
     env.say("[4/5] waiting for the board to restart")
     port = wait_for_reset(port, env)

@@ -14,6 +14,7 @@ The scenario's ambient, supply and seed belong to the simulator it describes: a 
 keeps its own, a board has the room it is in.
 """
 
+import sys
 import time
 
 from . import errors
@@ -106,7 +107,7 @@ class Target:
             raise errors.DeviceRefused(line, reply)
 
 
-def record_run(sc, target, out):
+def record_run(sc, target, out, verbose=False):
     rec = Record()
     steps = sorted(sc["steps"], key=lambda st: st["at_s"])
     target.client.request(f"telemetry on {TELEMETRY_MS}")
@@ -126,6 +127,9 @@ def record_run(sc, target, out):
                     rec.telemetry(msg)
                 else:
                     rec.events.append({**msg, "sim_s": rec.now_s})
+                    if verbose:
+                        out.write("%8.2f s  event %s\n" % (rec.now_s, " ".join(
+                            f"{k}={v}" for k, v in sorted(msg.items()) if k != "event")))
                 msg = target.client.next_event(0)
     finally:
         try:
@@ -135,8 +139,8 @@ def record_run(sc, target, out):
     return rec
 
 
-def run_on_port(path, port, out, timeout=2.0):
-    """Run scenario `path` on `port`; return the exit code (0 pass, 1 fail)."""
+def run_on_port(path, port, out, timeout=2.0, verbose=False):
+    """Run scenario `path` on `port`, printing to `out`; return a summary (its JSON)."""
     from .client import CushionClient
     from .simcontrol import SCHEME, ControlClient
     scenario = _scenario()
@@ -160,7 +164,7 @@ def run_on_port(path, port, out, timeout=2.0):
     client = CushionClient.connect(port, timeout=timeout)
     try:
         out.write("scenario: %s (%s) on %s\n" % (sc["name"], path, port))
-        rec = record_run(sc, Target(client, control), out)
+        rec = record_run(sc, Target(client, control), out, verbose)
     finally:
         client.close()
         if control is not None:
@@ -174,8 +178,23 @@ def run_on_port(path, port, out, timeout=2.0):
     out.write("%s: %d of %d expectations passed (%g s on %s)\n" % (
         "FAIL" if failed else "PASS", len(outcomes) - failed, len(outcomes), rec.now_s, port))
     out.flush()
-    return errors.EXIT_REFUSED if failed else errors.EXIT_OK
+    code = errors.EXIT_REFUSED if failed else errors.EXIT_OK
+    return {"ok": not failed, "scenario": sc["name"], "file": str(path), "port": port,
+            "exit_code": code, "seconds": rec.now_s,
+            "expectations": [{"index": o.index, "kind": o.kind, "passed": o.passed,
+                              "text": o.text, "measured": o.measured} for o in outcomes]}
 
 
-def cmd_run_port(args, out):
-    return run_on_port(args.scenario, args.port, out.stream, timeout=args.timeout)
+def cmd_run_port(args, files, out):
+    """`cushion run FILE... --port URL`: each file in turn; --json gives one object."""
+    if args.csv or args.plot or getattr(args, "chip", False):
+        raise errors.UsageError("--csv, --plot and --chip are for a run on the simulator, "
+                                "not with --port")
+    stream = sys.stderr if out.as_json else out.stream
+    results = [run_on_port(path, args.port, stream, timeout=args.timeout,
+                           verbose=args.verbose) for path in files]
+    code = max(r["exit_code"] for r in results)
+    if out.as_json:
+        out.obj(results[0] if len(results) == 1 else
+                {"ok": code == errors.EXIT_OK, "exit_code": code, "scenarios": results}, None)
+    return code

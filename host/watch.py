@@ -7,11 +7,13 @@ the command with the shell's 128+N (host/cli.py).
 """
 
 import json
+import math
 import sys
 import time
 
 from .csvlog import CsvLog, check_csv_path
 from .errors import CliError, ReplyTimeout, Stopped, check_output_path
+from .progress import Progress
 from .protocol_sim import Serial as SimSerial
 
 DEFAULT_PERIOD_MS = 500
@@ -112,18 +114,23 @@ def watch(client, seconds=None, period_ms=DEFAULT_PERIOD_MS, csv_path=None, plot
     check_plot_path(plot_path)
     rows, events = [], []
     log = CsvLog(csv_path) if csv_path else None
-    printer = _Printer(out, json_lines, max_lines_per_s, clock)
+    # --seconds: a bar on a terminal, else a line on stderr every tenth of the time
+    progress = Progress(math.ceil(seconds) if seconds else 0, "s", lines=out, plain=err,
+                        bar=not json_lines, err=err, desc="cushion watch", every=0.1)
+    printer = _Printer(progress.lines, json_lines, max_lines_per_s, clock)
     tclock = _Clock(clock)
-    end = None if seconds is None else clock() + seconds
+    start = clock()
+    end = None if seconds is None else start + seconds
     # No telemetry for this long means the board stopped talking: say so rather than hang.
     silence_limit = max(3 * period_ms / 1000.0, client.timeout)
     try:
         client.request(f"telemetry on {int(period_ms)}")
         if not json_lines:
-            out.write(f"watching {client.port} (Ctrl-C to stop)\n")
-            out.flush()
+            progress.lines.write(f"watching {client.port} (Ctrl-C to stop)\n")
+            progress.lines.flush()
         last_seen = clock()
         while end is None or clock() < end:
+            progress.advance_to(int(clock() - start))
             wait = 0.25 if end is None else max(0.0, min(0.25, end - clock()))
             ev = client.next_event(wait)
             if ev is None:
@@ -142,6 +149,9 @@ def watch(client, seconds=None, period_ms=DEFAULT_PERIOD_MS, csv_path=None, plot
             else:
                 events.append(dict(ev, time_s=round(t, 3)))
     finally:
+        if end is not None and clock() >= end:
+            progress.advance_to(progress.total)
+        progress.close()
         try:
             client.request("telemetry off", timeout=min(client.timeout, 1.0))
         except (CliError, KeyboardInterrupt, Stopped):

@@ -7,6 +7,7 @@ checked.  Then the very .mpy files that would have been copied are imported and 
 real MicroPython VM.
 """
 
+import io
 import itertools
 import json
 import re
@@ -342,3 +343,28 @@ def test_the_readme_flash_example_is_what_flash_prints(rig, capsys):
     def files_counted(text):              # the module count changes as the firmware grows
         return re.sub(r"\b\d+ files,", "N files,", text).splitlines()
     assert files_counted(got) == files_counted("\n".join(expected))
+
+
+class TerminalText(io.StringIO):
+    """stderr as a terminal: tqdm draws its bar into it."""
+
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_flash_draws_a_bar_on_a_terminal_and_never_with_json(rig, capsys, monkeypatch,
+                                                             as_json):
+    terminal = TerminalText()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    code = cli.main(["--port", "/dev/ttyACM0"] + ["--json"] * as_json + ["flash"])
+    out, _ = capsys.readouterr()
+    assert code == EXIT_OK
+    drawn = terminal.getvalue()
+    if as_json:
+        assert json.loads(out)["version"] == FW_VERSION        # stdout: the one object
+        assert "\r" not in drawn and "mpremote connect /dev/ttyACM0 reset" in drawn
+    else:
+        # the copy step is a bar (4 mpremote steps) instead of a line per command
+        assert "\r" in drawn and "mpremote:" in drawn and "/4 [" in drawn and "reset" in drawn
+        assert "mpremote connect" not in out and "[3/5] copying" in out and "[5/5]" in out
