@@ -117,6 +117,14 @@ class ReplyTimeout(ConnectionFailed):
     kind = "timeout"
 
 
+class AtRepl(ReplyTimeout):
+    """The board answers with the MicroPython REPL: it is in service mode (after `service`,
+    or a soft reset from the raw REPL, which runs no main.py)."""
+
+    kind = "at_repl"
+    simulated = False          # a served simulated board, whose REPL runs no Python
+
+
 class NotACushion(ConnectionFailed):
     kind = "not_a_cushion"
 

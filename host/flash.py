@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TextIO
 
 from .client import CushionClient
-from .errors import EXIT_REFUSED, CliError, ConnectionFailed, ReplyTimeout, UsageError
+from .errors import (EXIT_REFUSED, AtRepl, CliError, ConnectionFailed, ReplyTimeout,
+                     UsageError)
 from .mpybuild import FIRMWARE_ROOT, INSTALLED
 from .progress import Progress
 
@@ -243,16 +244,24 @@ def flash(port, env=None):
     env.say("      {} files{}".format(len(written), ", version " + want if want else ""))
 
     env.say(f"[2/5] asking the board on {port} to enter service mode")
-    client = env.connect(port, timeout=env.timeout)
     try:
-        info = client.info or {}
-        env.say("      it runs {} {} on {}".format(info.get("fw", "?"), info.get("version", "?"),
-                                                   info.get("board", "?")))
-        client.request("service", retry=False)
-    finally:
-        client.close()                      # mpremote needs the port to itself
-    env.say("      waiting for the reset")
-    port = wait_for_reset(port, env)
+        client = env.connect(port, timeout=env.timeout)
+    except AtRepl as exc:
+        if exc.simulated:                   # its REPL runs no Python: nothing to copy onto
+            raise
+        # already in service mode (a `service` earlier, a soft reset from the raw REPL)
+        env.say("      it is at the MicroPython REPL already (service mode)")
+    else:
+        try:
+            info = client.info or {}
+            env.say("      it runs {} {} on {}".format(info.get("fw", "?"),
+                                                       info.get("version", "?"),
+                                                       info.get("board", "?")))
+            client.request("service", retry=False)
+        finally:
+            client.close()                  # mpremote needs the port to itself
+        env.say("      waiting for the reset")
+        port = wait_for_reset(port, env)
 
     env.say("[3/5] copying with mpremote (first removing what the new firmware does not ship)")
     files, dirs = stale_files(mpremote(port, ["exec", LIST_FILES], env), written)

@@ -25,9 +25,14 @@ import sys
 import tty
 
 from .simboard import ServedSimulation
+from .simclock import speed_report
 from .simcontrol import SCHEME, ControlChannel
 from .simfanout import TelemetryFanout
 from .simpeers import PtyPeer, SocketPeer
+
+
+# Wall seconds of serving after which the speed achieved is measured (and warned about).
+SPEED_CHECK_S = 3.0
 
 
 class _Stop(Exception):
@@ -85,6 +90,7 @@ class SimServer:
         self._fw_buf = bytearray()
         self._ctl_peers = {}
         self._reported_drops = 0
+        self._speed_checked = False
         if listen is not None:
             lst, addr = _listen(*listen)
             self._add_listener(lst, "accept")
@@ -250,7 +256,18 @@ class SimServer:
             del self._ctl_peers[conn]
             conn.close()
 
+    def _check_speed(self):
+        """Once the speed can be measured, warn if this computer cannot keep it up."""
+        if self._speed_checked or self.paced.wall_s() < SPEED_CHECK_S:
+            return
+        self._speed_checked = True
+        _note, warning = speed_report(self.paced.speed, self.paced.achieved_speed())
+        if warning:
+            self.log.write(f"cushion sim: {warning}\n")
+            self.log.flush()
+
     def step(self, timeout):
+        self._check_speed()
         out = self.paced.advance()
         if out:
             self._firmware_output(out)
@@ -276,6 +293,9 @@ class SimServer:
             for s, h in old.items():
                 signal.signal(s, h)
             self.close()
+            achieved, _warning = speed_report(self.paced.speed, self.paced.achieved_speed())
+            self.log.write(f"cushion sim: {achieved}\n")
+            self.log.flush()
 
     def close(self):
         for peer in list(self.peers):

@@ -18,7 +18,6 @@ from .protocol_sim import Serial as SimSerial
 
 DEFAULT_PERIOD_MS = 500
 DEFAULT_MAX_LINES_PER_S = 10.0
-SLOW_SPEED = 0.9          # a simulator below 90 % of the speed asked for gets a warning
 
 
 def _num(value, fmt, width):
@@ -182,9 +181,9 @@ def _report_speed(client, note, err):
     """On a sim:// cushion: the speed achieved, and a warning when it fell short."""
     if not isinstance(client.ser, SimSerial):
         return
+    from .simclock import speed_report
     paced = client.ser.paced
-    asked, got = paced.speed, paced.achieved_speed()
-    _say(note, f"the simulator ran at {got:.0f}x real time (asked for {asked:g}x)")
-    if got < SLOW_SPEED * asked:
-        _say(err, f"cushion: warning: speed {asked:g} is more than this computer can run "
-                  f"the simulator at: it achieved about {got:.0f}x")
+    achieved, warning = speed_report(paced.speed, paced.achieved_speed())
+    _say(note, achieved)
+    if warning:
+        _say(err, "cushion: " + warning)
