@@ -194,16 +194,8 @@ def add_parser(sub, common):
 
 def cmd_console(args, out):
     from .commands import connect
-    from .errors import ConnectionFailed, UsageError
-    from .simcontrol import ControlClient
-    control = None
-    if args.control:
-        try:
-            control = ControlClient(args.control, timeout=args.timeout)
-        except ValueError as exc:
-            raise UsageError(str(exc))
-        except OSError as exc:
-            raise ConnectionFailed(f"cannot reach the control channel {args.control}: {exc}")
+    from .simcontrol import open_control
+    control = open_control(args.control, timeout=args.timeout) if args.control else None
     client = connect(args)
     try:
         return Console(client, control=control).run()

@@ -142,7 +142,7 @@ def record_run(sc, target, out, verbose=False):
 def run_on_port(path, port, out, timeout=2.0, verbose=False):
     """Run scenario `path` on `port`, printing to `out`; return a summary (its JSON)."""
     from .client import CushionClient
-    from .simcontrol import SCHEME, ControlClient
+    from .simcontrol import SCHEME, open_control
     scenario = _scenario()
     try:
         sc = scenario.load_scenario(path)
@@ -156,10 +156,11 @@ def run_on_port(path, port, out, timeout=2.0, verbose=False):
             "`cushion sim`) or on the simulator (no --port)".format(path, ", ".join(refused)))
     control = None
     if served:
+        control = open_control(port, timeout=timeout)
         try:
-            control = ControlClient(port, timeout=timeout)
             port = control.request("urls")["serial"][0]
         except (OSError, ValueError, KeyError, IndexError) as exc:
+            control.close()
             raise errors.ConnectionFailed(f"cannot use the control channel {port}: {exc}")
     client = CushionClient.connect(port, timeout=timeout)
     try:
