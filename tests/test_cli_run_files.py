@@ -10,6 +10,7 @@ import fcntl
 import json
 import os
 import pty
+import re
 import struct
 import subprocess
 import sys
@@ -174,3 +175,19 @@ def test_watch_seconds_elsewhere_says_how_far_it_is_on_stderr():
     assert res.returncode == EXIT_OK
     assert all(json.loads(ln) for ln in res.stdout.splitlines())     # JSON lines only
     assert "cushion watch: 2 of 2 s" in res.stderr.splitlines()
+
+
+def test_the_readme_run_example_is_what_run_prints(capsys, monkeypatch):
+    """README "Running scenario files": the example's lines, `...` for any lines, but for
+    the wall time."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("```console\n$ cushion run 'scenarios/heater_stuck_on_*.toml'\n")[1]
+    monkeypatch.chdir(ROOT)
+    code, out, _ = run(capsys, "run", "scenarios/heater_stuck_on_*.toml")
+    assert code == EXIT_OK
+
+    def wall(line):
+        return re.sub(r"simulated in [\d.]+ s", "simulated in X s", line)
+    want = [wall(ln) for ln in block.split("```")[0].splitlines()]
+    regex = "".join(".*?" if ln == "..." else re.escape(ln + "\n") for ln in want)
+    assert re.fullmatch(regex, "".join(wall(ln) + "\n" for ln in out.splitlines()), re.S), out

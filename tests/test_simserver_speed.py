@@ -6,7 +6,7 @@ import signal
 import time
 
 from host.simserver import SPEED_CHECK_S
-from tests.simserved import cushion, served
+from tests.simserved import ROOT, cushion, served
 
 
 def serve_for(speed, seconds):
@@ -33,6 +33,11 @@ def test_an_impossible_speed_warns_and_reports_what_it_achieved():
     assert warning[0].startswith("cushion sim: warning: speed 5000 is more than this "
                                  "computer can run the simulator at: it achieved about ")
     assert 0 < achieved(err, "5000") < 0.9 * 5000
+    # README, "Sharing a served sim": the same warning, with this computer's figure
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    shown = re.sub(r"about \d+x", "about NNNx", " ".join(warning[0].split()))
+    assert re.sub(r"about \d+x", "about NNNx", shown) in re.sub(r"about \d+x", "about NNNx",
+                                                                 readme.replace("`", ""))
 
 
 def test_a_speed_it_keeps_up_gets_no_warning():
