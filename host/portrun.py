@@ -1,4 +1,4 @@
-"""`cushion run SCENARIO --port URL`: a scenario's steps and expectations against a live port.
+"""`cushion run FILE... --port URL`: each scenario's steps and expectations on a live port.
 
  - `--port simctl://HOST:PORT` (a served sim's control channel, printed by `cushion sim`):
    every step, through the serial line (`send`) and the control channel (`press`, `inject`,
@@ -139,21 +139,27 @@ def record_run(sc, target, out, verbose=False):
     return rec
 
 
+def check_for_port(path, port):
+    """The scenario at `path`, if it is good and `port` can do all it asks; else the usage
+    error naming the field, or every step and expectation a board cannot do."""
+    from .runner import load_all
+    from .simcontrol import SCHEME
+    sc = load_all([path])[0]
+    refused = refusals(sc, port.startswith(SCHEME + "://"))
+    if refused:
+        raise errors.UsageError(
+            "{}: a board cannot do {}; run it on a served sim (--port simctl://... from "
+            "`cushion sim`) or on the simulator (no --port)".format(path, ", ".join(refused)))
+    return sc
+
+
 def run_on_port(path, port, out, timeout=2.0, verbose=False):
     """Run scenario `path` on `port`, printing to `out`; return a summary (its JSON)."""
     from .client import CushionClient
     from .simcontrol import SCHEME, open_control
     scenario = _scenario()
-    try:
-        sc = scenario.load_scenario(path)
-    except scenario.ScenarioError as exc:
-        raise errors.UsageError(f"{path}: {exc}")
+    sc = check_for_port(path, port)
     served = port.startswith(SCHEME + "://")
-    refused = refusals(sc, served)
-    if refused:
-        raise errors.UsageError(
-            "{}: a board cannot do {}; run it on a served sim (--port simctl://... from "
-            "`cushion sim`) or on the simulator (no --port)".format(path, ", ".join(refused)))
     control = None
     if served:
         control = open_control(port, timeout=timeout)
@@ -191,6 +197,8 @@ def cmd_run_port(args, files, out):
     if args.csv or args.plot or getattr(args, "chip", False):
         raise errors.UsageError("--csv, --plot and --chip are for a run on the simulator, "
                                 "not with --port")
+    for path in files:                   # every file checked before any runs
+        check_for_port(path, args.port)
     stream = sys.stderr if out.as_json else out.stream
     results = [run_on_port(path, args.port, stream, timeout=args.timeout,
                            verbose=args.verbose) for path in files]
