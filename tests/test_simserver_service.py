@@ -47,13 +47,17 @@ def test_ctrl_d_at_the_repl_soft_reboots_into_the_firmware():
         assert status(urls[0])["state"] == "idle"
 
 
+def mpremote(url, *args):
+    res = subprocess.run([str(MPREMOTE), "connect", url, *args], capture_output=True,
+                         text=True, timeout=60)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
 @pytest.mark.skipif(not MPREMOTE.exists(), reason="mpremote is installed by `make setup`")
 def test_mpremote_reset_over_the_pty_leaves_service_mode():
     with served("--pty", "--speed", "20") as (proc, urls, _ctl):
         enter_service(urls[0]).ser.close()
-        res = subprocess.run([str(MPREMOTE), "connect", urls[0], "reset"],
-                             capture_output=True, text=True, timeout=60)
-        assert res.returncode == 0, res.stdout + res.stderr
+        mpremote(urls[0], "reset")
         time.sleep(0.3)
         assert status(urls[0])["state"] == "idle"
 
@@ -100,18 +104,14 @@ def test_mpremote_soft_reset_stays_at_the_repl_as_the_rp2_port_does_and_says_how
     same, and what the user then reads names the ways out, which all work."""
     with served("--pty", "--speed", "20") as (proc, urls, ctl):
         enter_service(urls[0]).ser.close()
-        res = subprocess.run([str(MPREMOTE), "connect", urls[0], "soft-reset"],
-                             capture_output=True, text=True, timeout=60)
-        assert res.returncode == 0, res.stdout + res.stderr
+        mpremote(urls[0], "soft-reset")
         res = cushion("--timeout", "0.5", "status", port=urls[0])
         assert res.returncode == 3
         assert "the simulated board is at its REPL (service mode)" in res.stderr
         assert "`cushion flash`" not in res.stderr              # no advice that loops
         res = cushion("--timeout", "0.5", "flash", port=urls[0])
         assert res.returncode == 3 and "simulated board is at its REPL" in res.stderr
-        res = subprocess.run([str(MPREMOTE), "connect", urls[0], "reset"],
-                             capture_output=True, text=True, timeout=60)
-        assert res.returncode == 0, res.stdout + res.stderr
+        mpremote(urls[0], "reset")
         time.sleep(0.3)
         assert status(urls[0])["state"] == "idle"
 
