@@ -4,7 +4,9 @@ host/cli.py calls `add_chip_options` on those two subparsers and `dispatch` firs
 handlers; everything about the chip stays here.
 """
 
-from host.errors import UsageError
+from hal_emu import hostpkg
+
+UsageError = hostpkg.module("errors").UsageError
 
 
 def add_chip_options(parser):
@@ -38,7 +40,7 @@ def _sim(args, out, uf2):
     if args.fault or args.speed != 1.0:
         raise UsageError("--chip runs in real time with no scheduled faults "
                          "(--speed and --fault are for the HAL-level simulator)")
-    from host.simclock import pad_conditions
+    pad_conditions = hostpkg.module("simclock").pad_conditions
     # the same pads as the HAL-level simulator: a corner and parameters of the envelope
     cond = pad_conditions(args.pad, args.param, args.ambient)
     try:

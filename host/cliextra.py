@@ -13,20 +13,20 @@ import sys
 def _lazy(module, name):
     def run(args, out):
         import importlib
-        return getattr(importlib.import_module(module), name)(args, out)
+        return getattr(importlib.import_module(module, __package__), name)(args, out)
     return run
 
 
 COMMANDS = {
-    "sim-control": _lazy("host.simcontrol", "cmd_sim_control"),
-    "console": _lazy("host.console", "cmd_console"),
-    "dashboard": _lazy("host.dashboard.server", "cmd_dashboard"),
+    "sim-control": _lazy(".simcontrol", "cmd_sim_control"),
+    "console": _lazy(".console", "cmd_console"),
+    "dashboard": _lazy(".dashboard.server", "cmd_dashboard"),
 }
 
 
 def add_parsers(sub, common):
-    from host import console, simcontrol
-    from host.dashboard import server as dashboard
+    from . import console, simcontrol
+    from .dashboard import server as dashboard
     console.add_parser(sub, common)
     dashboard.add_parser(sub, common)
     simcontrol.add_parser(sub, common)
@@ -56,7 +56,7 @@ def prepare_argv(argv, commands):
 
 def setup(args):
     """Start tracing if asked; return an exit code to stop with, or None to go on."""
-    from host import trace
+    from . import trace
     dest = getattr(args, "trace", None)
     try:
         trace.start(dest)
@@ -77,8 +77,8 @@ def host_version():
 
 def version(argv):
     """`cushion [--port URL] [--json] --version`: the host's version, and the board's."""
-    from host import errors
-    from host.formatting import Output
+    from . import errors
+    from .formatting import Output
     p = argparse.ArgumentParser(prog="cushion", add_help=False)
     p.add_argument("--version", action="store_true")
     p.add_argument("--json", action="store_true")
@@ -92,7 +92,7 @@ def version(argv):
     result = {"ok": True, "host": host_version()}
     human = f"cushion (host tool) {result['host']}"
     if args.port:
-        from host.client import CushionClient
+        from .client import CushionClient
         try:
             client = CushionClient.connect(args.port, timeout=args.timeout)
         except errors.CliError as exc:

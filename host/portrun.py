@@ -1,4 +1,4 @@
-"""`cushion run SCENARIO --port URL`: a scenario's steps and expectations against a live port.
+"""`cushion run FILE... --port URL`: each scenario's steps and expectations on a live port.
 
  - `--port simctl://HOST:PORT` (a served sim's control channel, printed by `cushion sim`):
    every step, through the serial line (`send`) and the control channel (`press`, `inject`,
@@ -14,9 +14,10 @@ The scenario's ambient, supply and seed belong to the simulator it describes: a 
 keeps its own, a board has the room it is in.
 """
 
+import sys
 import time
 
-from host import errors
+from . import errors
 
 BOARD_CANNOT = ("press", "inject", "repair", "power_cycle")
 NEEDS_TRUTH = ("max_pad_c", "min_pad_c", "heater_off_after_s")
@@ -106,7 +107,7 @@ class Target:
             raise errors.DeviceRefused(line, reply)
 
 
-def record_run(sc, target, out):
+def record_run(sc, target, out, verbose=False):
     rec = Record()
     steps = sorted(sc["steps"], key=lambda st: st["at_s"])
     target.client.request(f"telemetry on {TELEMETRY_MS}")
@@ -126,6 +127,9 @@ def record_run(sc, target, out):
                     rec.telemetry(msg)
                 else:
                     rec.events.append({**msg, "sim_s": rec.now_s})
+                    if verbose:
+                        out.write("%8.2f s  event %s\n" % (rec.now_s, " ".join(
+                            f"{k}={v}" for k, v in sorted(msg.items()) if k != "event")))
                 msg = target.client.next_event(0)
     finally:
         try:
@@ -135,32 +139,39 @@ def record_run(sc, target, out):
     return rec
 
 
-def run_on_port(path, port, out, timeout=2.0):
-    """Run scenario `path` on `port`; return the exit code (0 pass, 1 fail)."""
-    from host.client import CushionClient
-    from host.simcontrol import SCHEME, ControlClient
-    scenario = _scenario()
-    try:
-        sc = scenario.load_scenario(path)
-    except scenario.ScenarioError as exc:
-        raise errors.UsageError(f"{path}: {exc}")
-    served = port.startswith(SCHEME + "://")
-    refused = refusals(sc, served)
+def check_for_port(path, port):
+    """The scenario at `path`, if it is good and `port` can do all it asks; else the usage
+    error naming the field, or every step and expectation a board cannot do."""
+    from .runner import load_all
+    from .simcontrol import SCHEME
+    sc = load_all([path])[0]
+    refused = refusals(sc, port.startswith(SCHEME + "://"))
     if refused:
         raise errors.UsageError(
             "{}: a board cannot do {}; run it on a served sim (--port simctl://... from "
             "`cushion sim`) or on the simulator (no --port)".format(path, ", ".join(refused)))
+    return sc
+
+
+def run_on_port(path, port, out, timeout=2.0, verbose=False):
+    """Run scenario `path` on `port`, printing to `out`; return a summary (its JSON)."""
+    from .client import CushionClient
+    from .simcontrol import SCHEME, open_control
+    scenario = _scenario()
+    sc = check_for_port(path, port)
+    served = port.startswith(SCHEME + "://")
     control = None
     if served:
+        control = open_control(port, timeout=timeout)
         try:
-            control = ControlClient(port, timeout=timeout)
             port = control.request("urls")["serial"][0]
         except (OSError, ValueError, KeyError, IndexError) as exc:
+            control.close()
             raise errors.ConnectionFailed(f"cannot use the control channel {port}: {exc}")
     client = CushionClient.connect(port, timeout=timeout)
     try:
         out.write("scenario: %s (%s) on %s\n" % (sc["name"], path, port))
-        rec = record_run(sc, Target(client, control), out)
+        rec = record_run(sc, Target(client, control), out, verbose)
     finally:
         client.close()
         if control is not None:
@@ -174,8 +185,25 @@ def run_on_port(path, port, out, timeout=2.0):
     out.write("%s: %d of %d expectations passed (%g s on %s)\n" % (
         "FAIL" if failed else "PASS", len(outcomes) - failed, len(outcomes), rec.now_s, port))
     out.flush()
-    return errors.EXIT_REFUSED if failed else errors.EXIT_OK
+    code = errors.EXIT_REFUSED if failed else errors.EXIT_OK
+    return {"ok": not failed, "scenario": sc["name"], "file": str(path), "port": port,
+            "exit_code": code, "seconds": rec.now_s,
+            "expectations": [{"index": o.index, "kind": o.kind, "passed": o.passed,
+                              "text": o.text, "measured": o.measured} for o in outcomes]}
 
 
-def cmd_run_port(args, out):
-    return run_on_port(args.scenario, args.port, out.stream, timeout=args.timeout)
+def cmd_run_port(args, files, out):
+    """`cushion run FILE... --port URL`: each file in turn; --json gives one object."""
+    if args.csv or args.plot or getattr(args, "chip", False):
+        raise errors.UsageError("--csv, --plot and --chip are for a run on the simulator, "
+                                "not with --port")
+    for path in files:                   # every file checked before any runs
+        check_for_port(path, args.port)
+    stream = sys.stderr if out.as_json else out.stream
+    results = [run_on_port(path, args.port, stream, timeout=args.timeout,
+                           verbose=args.verbose) for path in files]
+    code = max(r["exit_code"] for r in results)
+    if out.as_json:
+        out.obj(results[0] if len(results) == 1 else
+                {"ok": code == errors.EXIT_OK, "exit_code": code, "scenarios": results}, None)
+    return code

@@ -14,9 +14,8 @@ from collections import namedtuple
 import serial
 import serial.tools.list_ports
 
-import host  # noqa: F401 - registers the sim:// handler with pyserial on import
-from host.protocol_sim import SimURLError
-from host.errors import (CliError, ConnectionFailed, Disconnected, NoPort, PortBusy,
+from .protocol_sim import SimURLError
+from .errors import (CliError, ConnectionFailed, Disconnected, NoPort, PortBusy,
                          PortPermission, UsageError)
 
 

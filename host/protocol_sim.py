@@ -21,7 +21,7 @@ from serial.serialutil import PortNotOpenError, SerialBase, SerialException, Tim
 
 import hal_sim  # noqa: F401  (cushion.* needs its `micropython` stand-in under CPython)
 from cushion.schema import LEVEL_NAMES, MODE_NAMES
-from host.simclock import (PacedSimulation, parse_ambient, parse_fault, parse_pad,
+from .simclock import (PacedSimulation, parse_ambient, parse_fault, parse_pad,
                            parse_param, parse_speed, scenario_steps)
 
 URL_FORM = ("sim://[?speed=X][&ambient=C][&heat=LEVEL][&massage=MODE][&intensity=N]"

@@ -6,8 +6,8 @@ resets it, and its serial line must leave service mode the way a board's does (h
 Everything here runs in the server's one thread, between ticks.
 """
 
-from host.simclock import PacedSimulation
-from host.simrepl import ServiceRepl
+from .simclock import PacedSimulation
+from .simrepl import ServiceRepl
 
 MAX_HOLD_S = 30.0
 
@@ -30,7 +30,7 @@ class ServedSimulation(PacedSimulation):
 
     def advance(self, max_ticks=None):
         """Step what is due, one tick at a time (buttons are released on their tick)."""
-        from host.simclock import MAX_BURST_TICKS
+        from .simclock import MAX_BURST_TICKS
         out = bytearray(self._pending)
         self._pending = bytearray()
         for _ in range(min(self.due_ticks(), max_ticks or MAX_BURST_TICKS)):

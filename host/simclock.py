@@ -17,6 +17,16 @@ MAX_SPEED = 10000.0
 # behind still answers (late) instead of stepping flat out for seconds.
 MAX_BURST_TICKS = 100
 KEEP_LOG = 1000
+SLOW_SPEED = 0.9          # a simulator below 90 % of the speed asked for gets a warning
+
+
+def speed_report(asked, got):
+    """(the achieved speed as a note, a warning or None) for a paced simulator."""
+    note = f"the simulator ran at {got:.0f}x real time (asked for {asked:g}x)"
+    if got >= SLOW_SPEED * asked:
+        return note, None
+    return note, (f"warning: speed {asked:g} is more than this computer can run the "
+                  f"simulator at: it achieved about {got:.0f}x")
 
 
 def parse_fault(text):
@@ -176,9 +186,13 @@ class PacedSimulation:
         """Wall seconds until the next tick is due (0 when already behind)."""
         return max(0.0, (self._sim_s() + self.tick_s) / self.speed - (self.clock() - self._t0))
 
+    def wall_s(self):
+        """Wall seconds since the simulated cushion started."""
+        return self.clock() - self._t0
+
     def achieved_speed(self):
         """Simulated seconds per wall second so far (below `speed` when the host is slow)."""
-        wall = self.clock() - self._t0
+        wall = self.wall_s()
         return self._sim_s() / wall if wall > 0 else self.speed
 
     def feed(self, data):

@@ -163,6 +163,18 @@ def parse_url(url):
     return parts.hostname, port
 
 
+def open_control(url, timeout=2.0):
+    """A ControlClient for `url`, or the CLI's error: a usage error for a bad URL, no
+    connection (exit 3) when nothing answers there."""
+    from .errors import ConnectionFailed, UsageError
+    try:
+        return ControlClient(url, timeout=timeout)
+    except ValueError as exc:
+        raise UsageError(str(exc))
+    except OSError as exc:
+        raise ConnectionFailed(f"cannot reach the control channel {url}: {exc}")
+
+
 class ControlClient:
     def __init__(self, url, timeout=2.0):
         host, port = parse_url(url)
@@ -228,13 +240,8 @@ def control_line(args):
 
 
 def cmd_sim_control(args, out):
-    from host.errors import EXIT_OK, ConnectionFailed, DeviceRefused, UsageError
-    try:
-        client = ControlClient(args.url, timeout=args.timeout)
-    except ValueError as exc:
-        raise UsageError(str(exc))
-    except OSError as exc:
-        raise ConnectionFailed(f"cannot reach the control channel {args.url}: {exc}")
+    from .errors import EXIT_OK, ConnectionFailed, DeviceRefused
+    client = open_control(args.url, timeout=args.timeout)
     line = control_line(args)
     try:
         with client:

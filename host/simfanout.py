@@ -18,7 +18,7 @@ import random
 import hal_sim  # noqa: F401  (first: gives the firmware modules their micropython shim)
 from cushion import limits, protocol  # noqa: E402
 
-from host.client import frame  # noqa: E402
+from .client import frame  # noqa: E402
 
 MIN_MS = limits.TELEMETRY_MIN_MS
 # An event goes out on the first tick at or after it is due, so it can come up to a tick late

@@ -15,12 +15,24 @@ import os
 import socket
 import struct
 import termios
+import tty
 
 SOCKET_QUEUE_BYTES = 256 * 1024
 PTY_QUEUE_BYTES = 64 * 1024
 KERNEL_SOCKET_BYTES = 64 * 1024
 KERNEL_BYTES = 3072          # below the pty's 4 KiB line-discipline buffer
 MAX_INPUT_LINE = 1024        # a longer run without a newline is passed on as it is
+
+
+def whole_lines(buf):
+    """Take the complete lines (each with its newline) off the front of bytearray `buf`."""
+    lines = []
+    nl = buf.find(b"\n")
+    while nl >= 0:
+        lines.append(bytes(buf[:nl + 1]))
+        del buf[:nl + 1]
+        nl = buf.find(b"\n")
+    return lines
 
 
 class Peer:
@@ -42,17 +54,21 @@ class Peer:
     def take_lines(self, data):
         """Append received bytes; return the complete lines (with their newline)."""
         self._inbuf += data
-        out = []
-        while True:
-            nl = self._inbuf.find(b"\n")
-            if nl < 0:
-                break
-            out.append(bytes(self._inbuf[:nl + 1]))
-            del self._inbuf[:nl + 1]
+        out = whole_lines(self._inbuf)
         if len(self._inbuf) > MAX_INPUT_LINE:
             out.append(bytes(self._inbuf))
             self._inbuf = bytearray()
         return out
+
+    def receive(self):
+        """What the client sent: bytes, None when nothing is there now, b"" when it left."""
+        try:
+            return os.read(self.fileno(), 4096)
+        except (BlockingIOError, InterruptedError):
+            return None
+        except OSError as exc:
+            # EIO: a pty with nobody on it (not while we hold its slave open; to be safe)
+            return None if exc.errno == errno.EIO else b""
 
     def take_partial(self):
         """Bytes without a newline (the REPL reads keystrokes, not lines)."""
@@ -148,6 +164,24 @@ class PtyPeer(Peer):
         super().__init__(name)
         self.master = master
         self.slave = slave
+
+    @classmethod
+    def open(cls):
+        """A new pty.  The slave is set raw at once, or the line discipline would echo our
+        input back and turn `\\n` into `\\r\\n`; and we keep a slave fd open ourselves, so
+        that reading the master never fails with EIO while no client has the slave open (and
+        so a client may leave and come back)."""
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        os.set_blocking(master, False)
+        return cls(master, slave, os.ttyname(slave))
+
+    def close(self):
+        for fd in (self.master, self.slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     def fileno(self):
         return self.master

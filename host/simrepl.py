@@ -15,8 +15,8 @@ Anything else typed is answered with a hint instead of Python.
 CTRL_A, CTRL_B, CTRL_C, CTRL_D = 1, 2, 3, 4
 BANNER = b"MicroPython (simulated cushion board); Type \"help()\" for more information.\r\n"
 RAW_PROMPT = b"raw REPL; CTRL-B to exit\r\n>"
-HINT = (b"the simulated board runs no Python: Ctrl-D (soft reboot) or `mpremote reset` "
-        b"starts the firmware\r\n")
+NO_PYTHON = b"the simulated board runs no Python"      # how a client tells it from a board
+HINT = NO_PYTHON + b": Ctrl-D (soft reboot) or `mpremote reset` starts the firmware\r\n"
 RESET_CALLS = (b"machine.reset()", b"machine.soft_reset()")
 MAX_CODE = 16384
 RAW_PASTE_PROBE = b"\x05A\x01"

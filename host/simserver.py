@@ -6,32 +6,24 @@ to every client attached at that moment (replies carry the request id, so each c
 its own).  Telemetry is the exception: each client has its own subscription and period
 (host/simfanout.py), so one client's `telemetry off` never ends another's stream.  Each client
 has its own bounded queue (host/simpeers.py): a client that stops reading never holds the
-others up.  A third socket carries the control channel (host/simcontrol.py).
-
-pty details (REFERENCE "Serial ports from the host"):
- - the slave is set raw at once, or the line discipline would echo our input back and turn
-   `\\n` into `\\r\\n`;
- - we keep a slave fd open ourselves, so that reading the master never fails with EIO while no
-   client has the slave open (and so a client may leave and come back).
+others up.  A third socket carries the control channel (host/simcontrol.py).  How the pty is
+set up (REFERENCE "Serial ports from the host") is PtyPeer.open's.
 """
 
-import errno
 import ipaddress
-import os
 import selectors
-import signal
-import socket
 import sys
-import tty
 
-from host.simboard import ServedSimulation
-from host.simcontrol import SCHEME, ControlChannel
-from host.simfanout import TelemetryFanout
-from host.simpeers import PtyPeer, SocketPeer
+from .simboard import ServedSimulation
+from .serving import listen_on, serve_until_signal
+from .simclock import speed_report
+from .simcontrol import SCHEME, ControlChannel
+from .simfanout import TelemetryFanout
+from .simpeers import PtyPeer, SocketPeer, whole_lines
 
 
-class _Stop(Exception):
-    pass
+# Wall seconds of serving after which the speed achieved is measured (and warned about).
+SPEED_CHECK_S = 3.0
 
 
 def parse_listen(text):
@@ -56,17 +48,6 @@ def _is_loopback(host):
         return False
 
 
-def _listen(host, port):
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    lst = socket.socket(family, socket.SOCK_STREAM)
-    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    lst.bind((host, port))
-    lst.listen(8)
-    lst.setblocking(False)
-    shown = f"[{host}]" if family == socket.AF_INET6 else host
-    return lst, f"{shown}:{lst.getsockname()[1]}"
-
-
 class SimServer:
     def __init__(self, paced, listen=None, pty=False, control=("127.0.0.1", 0), out=None,
                  log=None):
@@ -77,7 +58,6 @@ class SimServer:
         self.listeners = []
         self.peers = []                 # SocketPeers and the PtyPeer
         self.pty_peer = None
-        self.slave = None
         self.urls = []                  # the serial URLs
         self.control_url = None
         self.fanout = TelemetryFanout(self._to_firmware)
@@ -85,14 +65,15 @@ class SimServer:
         self._fw_buf = bytearray()
         self._ctl_peers = {}
         self._reported_drops = 0
+        self._speed_checked = False
         if listen is not None:
-            lst, addr = _listen(*listen)
+            lst, addr = listen_on(*listen)
             self._add_listener(lst, "accept")
             self.urls.append("socket://" + addr)
         if pty:
             self._open_pty()
         if control is not None:
-            lst, addr = _listen(*control)
+            lst, addr = listen_on(*control)
             self._add_listener(lst, "accept-control")
             self.control_url = f"{SCHEME}://{addr}"
         self.control = ControlChannel(paced, self.urls,
@@ -107,18 +88,9 @@ class SimServer:
         self.sel.register(lst, selectors.EVENT_READ, what)
 
     def _open_pty(self):
-        master, self.slave = os.openpty()
-        tty.setraw(self.slave)                 # at once: no echo, no \n -> \r\n
-        os.set_blocking(master, False)
-        self.pty_peer = PtyPeer(master, self.slave, os.ttyname(self.slave))
+        self.pty_peer = PtyPeer.open()
         self._add_peer(self.pty_peer)
         self.urls.append(self.pty_peer.name)
-
-    def announce(self):
-        """Print each URL on its own line and flush, so a parent process can read them."""
-        for url in self.urls + ([self.control_url] if self.control_url else []):
-            self.out.write(url + "\n")
-        self.out.flush()
 
     # -- peers ---------------------------------------------------------------------------
 
@@ -173,12 +145,7 @@ class SimServer:
             return
         self._fw_buf += data
         routed = []
-        while True:
-            nl = self._fw_buf.find(b"\n")
-            if nl < 0:
-                break
-            line = bytes(self._fw_buf[:nl + 1])
-            del self._fw_buf[:nl + 1]
+        for line in whole_lines(self._fw_buf):
             routed += self.fanout.firmware_line(line, self.peers)
         if self._fw_buf and not self._fw_buf.startswith(b"{"):    # REPL text, no newline
             routed.append((None, bytes(self._fw_buf)))
@@ -217,14 +184,9 @@ class SimServer:
                 return
             self._watch_writes(peer)
         if mask & selectors.EVENT_READ:
-            try:
-                data = os.read(peer.fileno(), 4096)
-            except (BlockingIOError, InterruptedError):
+            data = peer.receive()
+            if data is None:
                 return
-            except OSError as exc:
-                if exc.errno == errno.EIO:     # cannot happen while we hold the slave; be safe
-                    return
-                data = b""
             if data:
                 self._from_peer(peer, data)
             elif peer is not self.pty_peer:
@@ -250,7 +212,18 @@ class SimServer:
             del self._ctl_peers[conn]
             conn.close()
 
+    def _check_speed(self):
+        """Once the speed can be measured, warn if this computer cannot keep it up."""
+        if self._speed_checked or self.paced.wall_s() < SPEED_CHECK_S:
+            return
+        self._speed_checked = True
+        _note, warning = speed_report(self.paced.speed, self.paced.achieved_speed())
+        if warning:
+            self.log.write(f"cushion sim: {warning}\n")
+            self.log.flush()
+
     def step(self, timeout):
+        self._check_speed()
         out = self.paced.advance()
         if out:
             self._firmware_output(out)
@@ -261,21 +234,12 @@ class SimServer:
             self._handle(key, mask)
 
     def serve_forever(self):
-        """Print the URLs, then serve until SIGINT or SIGTERM."""
-        def stop(signum, frame):
-            raise _Stop()
-        # Handlers first, URLs second: a parent that reads the URL may signal us at once.
-        old = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            self.announce()
-            while True:
-                self.step(1.0)
-        except _Stop:
-            pass
-        finally:
-            for s, h in old.items():
-                signal.signal(s, h)
-            self.close()
+        """Print the URLs, serve until SIGINT or SIGTERM, then say the speed achieved."""
+        serve_until_signal(self.urls + ([self.control_url] if self.control_url else []),
+                           self.out, lambda: self.step(1.0), self.close)
+        achieved, _warning = speed_report(self.paced.speed, self.paced.achieved_speed())
+        self.log.write(f"cushion sim: {achieved}\n")
+        self.log.flush()
 
     def close(self):
         for peer in list(self.peers):
@@ -284,13 +248,9 @@ class SimServer:
             conn.close()
         for lst in self.listeners:
             lst.close()
-        for fd in (self.pty_peer.master if self.pty_peer else None, self.slave):
-            if fd is not None:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-        self.pty_peer = self.slave = None
+        if self.pty_peer is not None:
+            self.pty_peer.close()
+        self.pty_peer = None
         self.sel.close()
 
 

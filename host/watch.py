@@ -7,16 +7,17 @@ the command with the shell's 128+N (host/cli.py).
 """
 
 import json
+import math
 import sys
 import time
 
-from host.csvlog import CsvLog, check_csv_path
-from host.errors import CliError, ReplyTimeout, Stopped, check_output_path
-from host.protocol_sim import Serial as SimSerial
+from .csvlog import CsvLog, check_csv_path
+from .errors import CliError, ReplyTimeout, Stopped, check_output_path
+from .progress import Progress
+from .protocol_sim import Serial as SimSerial
 
 DEFAULT_PERIOD_MS = 500
 DEFAULT_MAX_LINES_PER_S = 10.0
-SLOW_SPEED = 0.9          # a simulator below 90 % of the speed asked for gets a warning
 
 
 def _num(value, fmt, width):
@@ -46,7 +47,7 @@ def format_event(t, ev):
 
 def check_plot_path(path):
     """A usage error now, before any watching, for a plot that could not be written later."""
-    from host.watchplot import FILE_TYPES
+    from .watchplot import FILE_TYPES
     check_output_path(path, "plot", tuple("." + t for t in FILE_TYPES))
 
 
@@ -112,18 +113,23 @@ def watch(client, seconds=None, period_ms=DEFAULT_PERIOD_MS, csv_path=None, plot
     check_plot_path(plot_path)
     rows, events = [], []
     log = CsvLog(csv_path) if csv_path else None
-    printer = _Printer(out, json_lines, max_lines_per_s, clock)
+    # --seconds: a bar on a terminal, else a line on stderr every tenth of the time
+    progress = Progress(math.ceil(seconds) if seconds else 0, "s", lines=out, plain=err,
+                        bar=not json_lines, err=err, desc="cushion watch", every=0.1)
+    printer = _Printer(progress.lines, json_lines, max_lines_per_s, clock)
     tclock = _Clock(clock)
-    end = None if seconds is None else clock() + seconds
+    start = clock()
+    end = None if seconds is None else start + seconds
     # No telemetry for this long means the board stopped talking: say so rather than hang.
     silence_limit = max(3 * period_ms / 1000.0, client.timeout)
     try:
         client.request(f"telemetry on {int(period_ms)}")
         if not json_lines:
-            out.write(f"watching {client.port} (Ctrl-C to stop)\n")
-            out.flush()
+            progress.lines.write(f"watching {client.port} (Ctrl-C to stop)\n")
+            progress.lines.flush()
         last_seen = clock()
         while end is None or clock() < end:
+            progress.advance_to(int(clock() - start))
             wait = 0.25 if end is None else max(0.0, min(0.25, end - clock()))
             ev = client.next_event(wait)
             if ev is None:
@@ -142,6 +148,9 @@ def watch(client, seconds=None, period_ms=DEFAULT_PERIOD_MS, csv_path=None, plot
             else:
                 events.append(dict(ev, time_s=round(t, 3)))
     finally:
+        if end is not None and clock() >= end:
+            progress.advance_to(progress.total)
+        progress.close()
         try:
             client.request("telemetry off", timeout=min(client.timeout, 1.0))
         except (CliError, KeyboardInterrupt, Stopped):
@@ -152,7 +161,7 @@ def watch(client, seconds=None, period_ms=DEFAULT_PERIOD_MS, csv_path=None, plot
         if plot_path and not rows:
             _say(note, f"no telemetry came, so {plot_path} was not written")
         elif plot_path:
-            from host.watchplot import plot
+            from .watchplot import plot
             plot(rows, events, plot_path, title=f"cushion watch on {client.port}",
                  period_s=period_ms / 1000.0)
             _say(note, f"wrote {plot_path}")
@@ -172,9 +181,9 @@ def _report_speed(client, note, err):
     """On a sim:// cushion: the speed achieved, and a warning when it fell short."""
     if not isinstance(client.ser, SimSerial):
         return
+    from .simclock import speed_report
     paced = client.ser.paced
-    asked, got = paced.speed, paced.achieved_speed()
-    _say(note, f"the simulator ran at {got:.0f}x real time (asked for {asked:g}x)")
-    if got < SLOW_SPEED * asked:
-        _say(err, f"cushion: warning: speed {asked:g} is more than this computer can run "
-                  f"the simulator at: it achieved about {got:.0f}x")
+    achieved, warning = speed_report(paced.speed, paced.achieved_speed())
+    _say(note, achieved)
+    if warning:
+        _say(err, "cushion: " + warning)

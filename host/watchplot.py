@@ -16,7 +16,7 @@ from matplotlib.patches import Patch
 
 import hal_sim  # noqa: F401,I001  (cushion.* needs its `micropython` stand-in under CPython)
 from cushion.limits import OVERHEAT_C100
-from host.errors import UsageError
+from .errors import UsageError
 
 FILE_TYPES = frozenset(FigureCanvasAgg.get_supported_filetypes())
 OVERHEAT_C = OVERHEAT_C100 / 100

@@ -7,6 +7,7 @@ checked.  Then the very .mpy files that would have been copied are imported and 
 real MicroPython VM.
 """
 
+import io
 import itertools
 import json
 import re
@@ -18,7 +19,7 @@ import pytest
 
 import host.cli as cli
 from host import flash as flash_mod
-from host.errors import (EXIT_NO_CONNECTION, EXIT_OK, EXIT_REFUSED, EXIT_USAGE,
+from host.errors import (EXIT_NO_CONNECTION, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, AtRepl,
                          DeviceRefused, NoPort)
 
 from tools import mpvm
@@ -353,3 +354,60 @@ def test_the_readme_flash_example_is_what_flash_prints(rig, capsys):
     def files_counted(text):              # the module count changes as the firmware grows
         return re.sub(r"\b\d+ files,", "N files,", text).splitlines()
     assert files_counted(got) == files_counted("\n".join(expected))
+
+
+class TerminalText(io.StringIO):
+    """stderr as a terminal: tqdm draws its bar into it."""
+
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_flash_draws_a_bar_on_a_terminal_and_never_with_json(rig, capsys, monkeypatch,
+                                                             as_json):
+    terminal = TerminalText()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    code = cli.main(["--port", "/dev/ttyACM0"] + ["--json"] * as_json + ["flash"])
+    out, _ = capsys.readouterr()
+    assert code == EXIT_OK
+    drawn = terminal.getvalue()
+    if as_json:
+        assert json.loads(out)["version"] == FW_VERSION        # stdout: the one object
+        assert "\r" not in drawn and "mpremote connect /dev/ttyACM0 reset" in drawn
+    else:
+        # the copy step is a bar (4 mpremote steps) instead of a line per command
+        assert "\r" in drawn and "mpremote:" in drawn and "/4 [" in drawn and "reset" in drawn
+        assert "mpremote connect" not in out and "[3/5] copying" in out and "[5/5]" in out
+
+
+def test_a_board_already_at_the_repl_is_flashed_from_there(rig, capsys):
+    """Defect 9's loop: `status` on a board left in service mode says run flash, and flash
+    must then work instead of asking the REPL for `service` and giving the same advice."""
+    real = rig.connect
+    calls = []
+
+    def connect(port, timeout=2.0, **kw):
+        calls.append(port)
+        if len(calls) == 1:
+            raise AtRepl(f"no reply from {port}; the board is at the MicroPython REPL")
+        return real(port, timeout=timeout, **kw)
+    rig.env["connect"] = connect
+    rig.versions = [FW_VERSION]                     # only the check after the copy asks
+    code = cli.main(["--port", "/dev/ttyACM0", "flash"])
+    out, err = capsys.readouterr()
+    assert code == EXIT_OK, err
+    assert "it is at the MicroPython REPL already (service mode)" in out
+    assert not any(e[0] == "request" and e[1] == "service" for e in rig.log)
+    assert mpremote_calls(rig.log)[-1][-1] == "reset" and f"version {FW_VERSION}" in out
+
+
+def test_a_simulated_board_at_its_repl_is_not_flashed(rig, capsys):
+    def connect(port, timeout=2.0, **kw):
+        exc = AtRepl("no reply; the simulated board is at its REPL")
+        exc.simulated = True
+        raise exc
+    rig.env["connect"] = connect
+    code = cli.main(["--port", "/dev/ttyACM0", "flash"])
+    assert code == EXIT_NO_CONNECTION and "simulated board" in capsys.readouterr().err
+    assert mpremote_calls(rig.log, listing=True) == []

@@ -115,7 +115,7 @@ def test_a_wrong_file_type_is_refused_before_anything_runs(capsys, monkeypatch, 
     def never(*a, **k):
         raise AssertionError("connected or ran before checking the file names")
     monkeypatch.setattr(commands, "connect", never)
-    monkeypatch.setattr("host.runner.run_file", never)
+    monkeypatch.setattr("host.runner.run_paths", never)
     code, out, err = run(capsys, *argv)
     assert code == 2 and words in err and err.count("\n") == 1
 

@@ -89,3 +89,21 @@ def test_send_steps_on_sim_url_like_a_board(tmp_path):
     assert "PASS expect[0] state active at 1 s with heat=low" in res.stdout
     res = cushion("run", write(tmp_path, FULL), "--port", "sim://")
     assert res.returncode == 2 and "a board cannot do steps[1] press" in res.stderr
+
+
+def test_several_files_on_a_port_are_checked_first_and_json_is_one_object(tmp_path):
+    good = write(tmp_path, SEND_ONLY)
+    full = tmp_path / "full.toml"
+    full.write_text(textwrap.dedent(FULL))
+    res = cushion("run", good, str(full), "--port", "sim://?speed=1")
+    assert res.returncode == 2 and res.stdout == ""                 # the second: refused
+    assert f"{full}: a board cannot do steps[1] press" in res.stderr
+    res = cushion("--json", "run", good, good, "--port", "sim://?speed=2")
+    assert res.returncode == 1
+    import json
+    obj = json.loads(res.stdout)                                    # stdout: the one object
+    assert obj["exit_code"] == 1 and len(obj["scenarios"]) == 2
+    assert [e["passed"] for e in obj["scenarios"][0]["expectations"]] == [True, False]
+    assert "PASS expect[0]" in res.stderr                           # the lines: on stderr
+    res = cushion("run", good, "--port", "sim://", "--csv", str(tmp_path / "x.csv"))
+    assert res.returncode == 2 and "not with --port" in res.stderr

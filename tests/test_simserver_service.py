@@ -47,13 +47,17 @@ def test_ctrl_d_at_the_repl_soft_reboots_into_the_firmware():
         assert status(urls[0])["state"] == "idle"
 
 
+def mpremote(url, *args):
+    res = subprocess.run([str(MPREMOTE), "connect", url, *args], capture_output=True,
+                         text=True, timeout=60)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
 @pytest.mark.skipif(not MPREMOTE.exists(), reason="mpremote is installed by `make setup`")
 def test_mpremote_reset_over_the_pty_leaves_service_mode():
     with served("--pty", "--speed", "20") as (proc, urls, _ctl):
         enter_service(urls[0]).ser.close()
-        res = subprocess.run([str(MPREMOTE), "connect", urls[0], "reset"],
-                             capture_output=True, text=True, timeout=60)
-        assert res.returncode == 0, res.stdout + res.stderr
+        mpremote(urls[0], "reset")
         time.sleep(0.3)
         assert status(urls[0])["state"] == "idle"
 
@@ -90,3 +94,40 @@ def test_a_power_cycle_and_a_button_press_through_the_control_channel():
         time.sleep(0.2)
         st = status(urls[0])
         assert (st["heat"], st["state"]) == ("off", "idle")      # SR-1: boot safe
+
+
+@pytest.mark.skipif(not MPREMOTE.exists(), reason="mpremote is installed by `make setup`")
+def test_mpremote_soft_reset_stays_at_the_repl_as_the_rp2_port_does_and_says_how_out():
+    """`mpremote soft-reset` is Ctrl-D in the raw REPL: MicroPython's rp2 port reboots without
+    running main.py there (checked on the real port in the emulated RP2040: after `service`
+    and `mpremote soft-reset` it answers `>>>`, not the firmware).  The served sim does the
+    same, and what the user then reads names the ways out, which all work."""
+    with served("--pty", "--speed", "20") as (proc, urls, ctl):
+        enter_service(urls[0]).ser.close()
+        mpremote(urls[0], "soft-reset")
+        res = cushion("--timeout", "0.5", "status", port=urls[0])
+        assert res.returncode == 3
+        assert "the simulated board is at its REPL (service mode)" in res.stderr
+        assert "`cushion flash`" not in res.stderr              # no advice that loops
+        res = cushion("--timeout", "0.5", "flash", port=urls[0])
+        assert res.returncode == 3 and "simulated board is at its REPL" in res.stderr
+        mpremote(urls[0], "reset")
+        time.sleep(0.3)
+        assert status(urls[0])["state"] == "idle"
+
+
+def test_ctrl_d_at_the_raw_repl_soft_reboots_back_into_the_raw_repl():
+    with served("--listen", "127.0.0.1:0", "--speed", "20") as (proc, urls, _ctl):
+        s = enter_service(urls[0])
+        try:
+            s.ser.write(b"\r\x01")                   # raw REPL, as mpremote enters it
+            time.sleep(0.3)
+            assert s.ser.read(4096).endswith(b"raw REPL; CTRL-B to exit\r\n>")
+            s.ser.write(b"\x04")
+            time.sleep(0.3)
+            assert s.ser.read(4096) == b"MPY: soft reboot\r\nraw REPL; CTRL-B to exit\r\n>"
+            s.ser.write(b"\x02\x04")                 # friendly REPL, then its Ctrl-D
+            boot = [json.loads(ln) for ln in s.read(1.5) if ln.startswith(b"{")]
+            assert boot and boot[0]["event"] == "boot"
+        finally:
+            s.ser.close()

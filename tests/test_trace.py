@@ -13,7 +13,9 @@ LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \+\d+\.\d{3} (\S+) ([
 
 
 def parse(text):
-    rows = [LINE.match(ln) for ln in text.splitlines() if ln.strip()]
+    # `watch --seconds` also says how far it is on stderr (README, "Running scenario files")
+    rows = [LINE.match(ln) for ln in text.splitlines()
+            if ln.strip() and not ln.startswith("cushion watch: ")]
     assert rows and all(rows), text
     return [m.groups() for m in rows]
 

@@ -8,7 +8,7 @@ one at a time, answering each with the device's reply.
 import queue
 import threading
 
-from host.errors import CliError, DeviceRefused
+from ..errors import CliError, DeviceRefused
 
 TELEMETRY_MS = 250
 

@@ -18,8 +18,8 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Response
 
-from host.dashboard.device import Device
-from host.dashboard.guard import Guard, command_line, is_loopback, new_token
+from .device import Device
+from .guard import Guard, command_line, is_loopback, new_token
 
 HERE = Path(__file__).resolve().parent
 MAX_MESSAGE = 1024
@@ -145,9 +145,9 @@ def add_parser(sub, common):
 
 
 def cmd_dashboard(args, out):
-    from host.commands import connect
-    from host.errors import EXIT_OK, UsageError
-    from host.simserver import parse_listen
+    from ..commands import connect
+    from ..errors import EXIT_OK, UsageError
+    from ..simserver import parse_listen
     try:
         host, port = parse_listen(args.listen)
     except ValueError as exc:
