@@ -78,11 +78,13 @@ test-full: setup lint typecheck mpy
 
 # Only the tests marked slow (the whole fault matrix, long property and fuzz runs); CI runs
 # them after `make test`, which keeps the README's command quick.
+# The slow tests but the long chip scenarios (chip_long, in make test-emu): CI's 30 minutes.
 test-slow: setup
-	$(PYTEST) -m slow
+	$(PYTEST) -m "slow and not chip_long"
 
 # Every test on the emulated chip, the slow ones too (needs $$MICROPYTHON_RP2_UF2:
-# docs/emulator.md); `make test` runs the quick ones, `make test-slow` the rest.
+# docs/emulator.md); `make test` runs the quick ones, `make test-slow` the rest but the long
+# chip scenarios (chip_long), which only this runs.
 test-emu: setup
 	$(PYTEST) -m emu
 

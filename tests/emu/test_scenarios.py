@@ -75,6 +75,13 @@ CHIP_CANNOT_SEE = {
 }
 
 
+# The scenarios CI judges on the chip (`make test-slow`): the short ones whose faults act at
+# the chip itself (its serial line, its watchdog, its power). All of them together are about
+# 3.5 hours of emulated time, some 40 minutes of CI on 2 cores: the rest carry `chip_long`,
+# which `make test-emu` runs and `make test-slow` leaves out.
+IN_CI = {"serial_host_stops_reading", "watchdog_loop_hang", "power_cycle_boot_safe"}
+
+
 def _chip_cases():
     """Every shipped scenario; one with a fault the chip cannot inject yet is skipped with
     the reason (hal_emu/faults.py), not judged wrongly."""
@@ -85,15 +92,19 @@ def _chip_cases():
                         if st["kind"] in ("inject", "repair")} & set(CHIP_CANNOT))
         marks = [pytest.mark.skip(reason="; ".join(
             "the chip cannot inject %s: %s" % (k, CHIP_CANNOT[k]) for k in kinds))] if kinds else []
+        if path.stem not in IN_CI:
+            marks.append(pytest.mark.chip_long)
         yield pytest.param(path, id=path.stem, marks=marks)
 
 
-@pytest.mark.slow  # each is minutes of emulated time: about 30 minutes in all on 2 busy cores
+@pytest.mark.slow  # each is minutes of emulated time (see IN_CI)
 @pytest.mark.parametrize("path", list(_chip_cases()))
 def test_every_shipped_scenario_gives_the_same_verdict_on_the_chip(path, uf2, shipped):
+    # (the same expectations judged alike; SPEED_DEPENDENT and CHIP_CANNOT_SEE name the rest)
     sim = run_scenario(str(path))
     chip = run_chip_scenario(str(path), uf2=uf2, files=shipped)
-    skip = {**SPEED_DEPENDENT.get(Path(path).stem, {}), **CHIP_CANNOT_SEE.get(Path(path).stem, {})}
+    stem = Path(path).stem
+    skip = {**SPEED_DEPENDENT.get(stem, {}), **CHIP_CANNOT_SEE.get(stem, {})}
     same = [(i, ok) for i, ok in _verdicts(chip) if i not in skip]
     assert same == [(i, ok) for i, ok in _verdicts(sim) if i not in skip], \
         "\n".join(o.line for o in chip.outcomes)
