@@ -24,6 +24,7 @@ from collections import namedtuple
 from hal_sim.double import MemStorage as _Storage  # first: puts the firmware on the path
 from hal_sim.double import VirtualClock
 
+from cushion import limits
 from cushion.controller import Controller
 
 TICK = 50  # ms per control tick in these tests
@@ -356,3 +357,16 @@ class Rig:
         self.hal = hal
         self.ctl = Controller(hal)
         return hal
+
+
+# Ticks from the heat command's tick to the first heating one: the switch self-test (SR-17).
+SELFTEST_TICKS = 2 * limits.SELFTEST_PHASE_TICKS
+
+
+def heating(temp_c=30.0, level="high", **kw):
+    """A Rig heating at `level`, past the self-test."""
+    rig = Rig(temp_c=temp_c, **kw)
+    rig.cmd("heat " + level)
+    rig.tick(2 + SELFTEST_TICKS)
+    assert rig.hal.heater > 0 and rig.hal.enabled
+    return rig

@@ -9,7 +9,7 @@ from cushion.outputs import OutputGate
 from cushion.readings import Readings
 from cushion.safety import Supervisor
 
-from .fakehal import TICK, FakeHAL, MemStorage, Rig, ntc_counts12, u16
+from .fakehal import SELFTEST_TICKS, TICK, FakeHAL, MemStorage, Rig, heating, ntc_counts12, u16
 
 
 def last_tick(rig):
@@ -25,17 +25,6 @@ def heater_opened_on_this_tick(rig):
     assert ("heater_enable", (True,)) not in calls
     assert not any(n == "heater_pwm" and a[0] > 0 for n, a in calls)
 
-
-# Ticks from the heat command's tick to the first heating one: the switch self-test (SR-17).
-SELFTEST_TICKS = 2 * limits.SELFTEST_PHASE_TICKS
-
-
-def heating(temp_c=30.0, level="high", **kw):
-    rig = Rig(temp_c=temp_c, **kw)
-    rig.cmd("heat " + level)
-    rig.tick(2 + SELFTEST_TICKS)
-    assert rig.hal.heater > 0 and rig.hal.enabled
-    return rig
 
 
 # -- SR-1 boot safe ------------------------------------------------------------------------

@@ -8,17 +8,7 @@ from cushion import limits, store
 from cushion.energy_check import EnergyCheck
 from cushion.supply import SupplyEstimate
 
-from .fakehal import TICK, Rig, u16
-
-SELFTEST_TICKS = 2 * limits.SELFTEST_PHASE_TICKS
-
-
-def heating(temp_c=30.0, level="high", **kw):
-    rig = Rig(temp_c=temp_c, **kw)
-    rig.cmd("heat " + level)
-    rig.tick(2 + SELFTEST_TICKS)
-    assert rig.hal.heater > 0 and rig.hal.enabled
-    return rig
+from .fakehal import SELFTEST_TICKS, TICK, Rig, heating, u16
 
 
 def fault_event(rig):
