@@ -9,6 +9,10 @@ returns, so the buffer is free for the next line. On the RP2040 this is about a 
 the time of formatting the line byte by byte in Python (docs/emulator.md, "Tick cost").
 """
 
+# The RP2040 stubs' io.BytesIO and io.StringIO declare no write(), so pyright takes neither
+# for print's file=; both are streams on the board.
+# pyright: reportArgumentType=false
+
 import io
 
 from micropython import const
@@ -28,8 +32,8 @@ class _Text:
     """CPython's print writes str, which a BytesIO refuses: the simulator's firmware gets a
     StringIO with the same three calls (allocation is not counted there)."""
 
-    def __init__(self):
-        self.stream = io.StringIO()
+    def __init__(self, stream):
+        self.stream = stream
 
     def start(self):
         self.stream.seek(0)
@@ -42,10 +46,11 @@ class _Text:
 
 
 class _Bytes:
-    """MicroPython: print formats straight into a BytesIO that never grows past _SIZE."""
+    """MicroPython: print formats straight into a BytesIO made with room for _SIZE bytes,
+    so that it never grows."""
 
-    def __init__(self):
-        self.stream = io.BytesIO(bytearray(_SIZE))
+    def __init__(self, stream):
+        self.stream = stream
 
     def start(self):
         self.stream.seek(0)
@@ -54,16 +59,17 @@ class _Bytes:
         stream = self.stream
         n = stream.tell()
         stream.seek(0)
-        stream.readinto(buf)  # the whole buffer: what lies past n is the last line's tail
+        stream.readinto(buf)  # all it holds: what lies past n is an earlier line's tail
         return n
 
 
 def _sink():
     try:
-        print(end="", file=io.BytesIO())
-    except TypeError:
-        return _Text()
-    return _Bytes()
+        sink = _Bytes(io.BytesIO(_SIZE))  # MicroPython: an empty BytesIO with room for _SIZE
+        print(end="", file=sink.stream)
+    except TypeError:  # CPython: BytesIO(int) is refused, and print writes str
+        return _Text(io.StringIO())
+    return sink
 
 
 class StatusLine:
