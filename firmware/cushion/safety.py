@@ -25,6 +25,7 @@ from cushion.names import (
 )
 from cushion.power_check import LEFT_BOTH, PowerCheck
 from cushion.supply import SupplyEstimate
+from cushion.sustained import Sustained
 
 _HEAT_SHIFT = const(10)  # the stored-heat index keeps 10 extra bits (per-mille << 10)
 _HEAT_FULL = const(1000 << 10)
@@ -45,10 +46,8 @@ class Supervisor:
         self.supply = SupplyEstimate()
         self.source_mv = 12000  # the adapter's voltage as SR-9 judges it
         self._started = False
-        self._mismatch_since = 0
-        self._mismatching = False
-        self._high_since = 0
-        self._high = False
+        self._mismatch = Sustained(limits.MISMATCH_MS)  # SR-6
+        self._high = Sustained(limits.SUPPLY_HIGH_MS)  # SR-9, high side
         # SR-13: driven time at stall current, undriven time
         self._stall_ms = 0
         self._idle_ms = 0
@@ -59,8 +58,7 @@ class Supervisor:
         # SR-5a
         self._reached = False
         self._last_setpoint = 0
-        self._runaway = False
-        self._runaway_since = 0
+        self._runaway = Sustained(limits.RUNAWAY_MS)
         # SR-5b: stored-heat index (applied duty, lagged like the element) and the ceiling
         # the reading may reach in the present off period. After a reset nobody knows what
         # the element last did: assume it was settled at full power.
@@ -128,26 +126,15 @@ class Supervisor:
         diff = ta - tb
         if diff < 0:
             diff = -diff
-        if diff > limits.MISMATCH_C100:
-            if not self._mismatching:
-                self._mismatching = True
-                self._mismatch_since = now
-            elif hal.ticks_diff(now, self._mismatch_since) >= limits.MISMATCH_MS:
-                self._latch(SENSOR_MISMATCH)
-        else:
-            self._mismatching = False
-        # SR-9: supply, judged on the source's own voltage (cushion/supply.py).
+        if self._mismatch.held(hal, now, diff > limits.MISMATCH_C100):
+            self._latch(SENSOR_MISMATCH)
+        # SR-9: supply, judged on the source's own voltage (cushion/supply.py): an adapter
+        # holding its current limit reads low at its terminals.
         vin_mv = readings.vin_mv
         source = self.supply.source_mv(vin_mv, readings.heater_ma + readings.motor_ma)
         self.source_mv = source
-        if source > limits.SUPPLY_HIGH_MV:  # an adapter holding its current limit reads low
-            if not self._high:
-                self._high = True
-                self._high_since = now
-            elif hal.ticks_diff(now, self._high_since) >= limits.SUPPLY_HIGH_MS:
-                self._latch(SUPPLY_HIGH)
-        else:
-            self._high = False
+        if self._high.held(hal, now, source > limits.SUPPLY_HIGH_MV):
+            self._latch(SUPPLY_HIGH)
         self.supply_paused = self.supply.low(hal, now, source)
         # SR-16: the heater current against what the switches were told.
         duty = applied.heater
@@ -205,15 +192,10 @@ class Supervisor:
         self._last_setpoint = setpoint
         if setpoint > 0 and setpoint - hot <= limits.NO_RISE_ARM_C100:
             self._reached = True  # SR-4 watches the approach up to here, SR-5a from here on
-        if (self._reached and duty >= limits.FULL_DUTY_PERMILLE
-                and setpoint - hot > limits.RUNAWAY_BELOW_C100):
-            if not self._runaway:
-                self._runaway = True
-                self._runaway_since = now
-            elif self._hal.ticks_diff(now, self._runaway_since) >= limits.RUNAWAY_MS:
-                self._latch(THERMAL_RUNAWAY)
-        else:
-            self._runaway = False
+        if self._runaway.held(self._hal, now, self._reached
+                              and duty >= limits.FULL_DUTY_PERMILLE
+                              and setpoint - hot > limits.RUNAWAY_BELOW_C100):
+            self._latch(THERMAL_RUNAWAY)
 
     def _check_stuck(self, dt, hot, duty):
         """SR-5b: rising, while commanded off, past what the element's stored heat explains
@@ -281,11 +263,11 @@ class Supervisor:
     def clear(self):
         self.fault = None
         self.motor_fault = None
-        self._mismatching = False
-        self._high = False
+        self._mismatch.reset()
+        self._high.reset()
         self._stall_ms = 0
         self._rise_armed = False
-        self._runaway = False
+        self._runaway.reset()
         self._reached = False
         self._off = False  # the stored-heat index stays: the element's heat is real
         self.left = LEFT_BOTH

@@ -13,6 +13,7 @@ channel would otherwise turn the heater on at 10 V for a tick.
 """
 
 from cushion import limits
+from cushion.sustained import Sustained
 
 
 class SupplyEstimate:
@@ -22,8 +23,7 @@ class SupplyEstimate:
         self._v = 0
         self._i = -1  # no reading yet
         self.paused = False
-        self._resuming = False
-        self._good_since = 0
+        self._good = Sustained(limits.SUPPLY_RESUME_MS)  # the supply back, for long enough
 
     def source_mv(self, vin_mv, load_ma):
         """This tick's terminal voltage and load current in; the source's voltage out."""
@@ -48,13 +48,7 @@ class SupplyEstimate:
         """SR-9's pause for a low supply (never latched); True while the heater must wait."""
         if source_mv < limits.SUPPLY_LOW_MV:
             self.paused = True
-            self._resuming = False
-        elif self.paused:
-            if source_mv < limits.SUPPLY_RESUME_MV:
-                self._resuming = False  # inside the hysteresis band: not yet
-            elif not self._resuming:
-                self._resuming = True
-                self._good_since = now
-            elif hal.ticks_diff(now, self._good_since) >= limits.SUPPLY_RESUME_MS:
-                self.paused = False
+        good = self._good.held(hal, now, source_mv >= limits.SUPPLY_RESUME_MV)
+        if self.paused and good:
+            self.paused = False
         return self.paused
