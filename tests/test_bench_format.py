@@ -138,6 +138,7 @@ def test_the_emulator_doc_gives_the_chip_figures_of_results_json(res):
         "| %s ms of 50 ms |" % " / ".join("%.2f" % (med[c] / 1000) for c in cases),
         "| %s ms (" % " / ".join("%.2f" % (top[c] / 1000) for c in cases),
         "| {:,} bytes |".format(chip["heap_free_after_boot_bytes"]),
+        "| %.1f ms |" % (chip["gc_collect_us"] / 1000),
         "| {:,} bytes / {:,} bytes |".format(chip["flash_bytes"], chip["flash_fs_used_bytes"]),
     ]
     for figure in want:
