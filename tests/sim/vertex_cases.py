@@ -10,7 +10,8 @@ envelope corners that bound them").
 - The energy check: every ENERGY_WINDOW_J delivered far below the set-point must lift the
   reading ENERGY_MIN_RISE_C100. `window_rises` replays the check's windows on the recorded
   (reading, set-point, power) of each tick; the smallest rise is what a fault-free pad needs
-  the threshold to stay under, the largest rise of a faulty one what it must stay over.
+  the threshold to stay under (the faults it is for are the H10 cases of
+  tests/sim/cutout_cases.py: sensors lifted off fall, they rise nothing).
 
 Statistics are recorded with both rules unable to latch (their thresholds patched out of
 reach), so that an honest session runs to its end and a faulty one runs until another rule,
