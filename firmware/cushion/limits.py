@@ -93,7 +93,8 @@ RUNAWAY_MS = const(30000)
 # sensors between tracks reading cold, on the strongest element, are what lift the reading
 # after a cut (lag catching up, the hot spot's offset coming back as the flux falls, the
 # stored heat); the blanket in a 40 C room needs 8.3 C, and a blind current sense's stuck
-# MOSFET or 30 % leak is missed only from 10.9 C: 9.5 C sits 1 C from both (docs/safety.md).
+# MOSFET or 30 % leak is missed only from 10.9 C: 9.5 C is over 1 C from both
+# (docs/safety.md, "The vertices of SR-5b and the energy check").
 STUCK_HEAT_UP_MS = const(10000)
 STUCK_HEAT_DOWN_MS = const(30000)
 STUCK_STORED_C100 = const(950)
