@@ -1,8 +1,9 @@
 """Pads at the edges of several envelope ranges at once, which neither the named corners nor
 the seeded draws reach: a hot room under a blanket or with nobody on it, the slowest sensors
 between two element tracks, a heavy build. Fault-free sessions at high, judged like
-tests/sim/test_envelope_matrix.py. These trip falsely today: strict xfails naming the rule,
-so that a threshold derived anew over such vertices (issue 11) turns them green."""
+tests/sim/test_envelope_matrix.py. They tripped SR-5b and the energy check falsely until
+those thresholds were derived over the envelope's vertices (tests/sim/vertex_cases.py,
+tests/sim/test_envelope_vertices.py); they stay as the three cases that found it."""
 
 import pytest
 
@@ -12,18 +13,10 @@ from .envelope_cases import clean_session
 
 pytestmark = pytest.mark.slow
 
-
-def _known(corner, mass, why, name):
-    return pytest.param(corner, mass, marks=pytest.mark.xfail(strict=True, reason=why), id=name)
-
-
 EXTREMES = [
-    _known("blanket_corner", 1.0, "SR-5b (issue 11): a false heater_stuck_on after the cut: "
-           "the slow, offset reading rises more than 7 C x index", "blanket-slow-between"),
-    _known("no_back_corner", 1.0, "SR-5b (issue 11): a false heater_stuck_on after the cut, "
-           "as under the blanket", "no_back-slow-between"),
-    _known("hot_corner", 1.3, "energy check (issue 11): a false energy_mismatch: 1500 J lift "
-           "the slow, offset reading of a heavy pad by less than 1 C", "hot-heavy-slow-between"),
+    pytest.param("blanket_corner", 1.0, id="blanket-slow-between"),  # SR-5b after the cut
+    pytest.param("no_back_corner", 1.0, id="no_back-slow-between"),  # SR-5b after the cut
+    pytest.param("hot_corner", 1.3, id="hot-heavy-slow-between"),  # energy check at 52 s
 ]
 
 
