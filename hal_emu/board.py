@@ -63,7 +63,7 @@ class EmulatedBoard(PadTruth):
         self._duty = [0.0] * len(self.pins.watched)
         self._level = [0] * len(self.pins.watched)
         self._override = [None, None]  # pin-level thermistor readings (12-bit codes)
-        self.faults = FaultInjector(self)
+        self.faults = FaultInjector(self, seed=seed)
         self.harness = Harness(flash)
         self.harness.request(op="config", watch=list(self.pins.watched),
                              select=list(self.pins.select), inputs=self._inputs())
