@@ -50,6 +50,5 @@ def _sim(args, out, uf2):
 
 def _run(args, out, uf2):
     from hal_emu.scenario import main
-    if args.plot or args.csv:
-        raise UsageError("--plot and --csv are not available with --chip yet")
-    return main(args.scenario, uf2=uf2, out=out.stream)
+    return main(args.scenario, uf2=uf2, out=out.stream, csv=args.csv, plot=args.plot,
+                verbose=args.verbose)
