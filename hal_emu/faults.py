@@ -39,7 +39,8 @@ class LineNoise:
 
 class FaultInjector(sim_faults.FaultInjector):
     """hal_sim's injector on an EmulatedBoard (it has the `cushion` and `supply_v` a
-    Simulation has); the hang and the blocked host are the chip's."""
+    Simulation has); the hang, the blocked host, the stopped TIMER and the noise are the
+    chip's."""
 
     KINDS = tuple(k for k in sim_faults.FAULTS if k not in CHIP_CANNOT)
 
