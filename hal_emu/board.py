@@ -63,7 +63,7 @@ class EmulatedBoard(PadTruth):
         self._duty = [0.0] * len(self.pins.watched)
         self._level = [0] * len(self.pins.watched)
         self._override = [None, None]  # pin-level thermistor readings (12-bit codes)
-        self.faults = FaultInjector(self)
+        self.faults = FaultInjector(self, seed=seed)
         self.harness = Harness(flash)
         self.harness.request(op="config", watch=list(self.pins.watched),
                              select=list(self.pins.select), inputs=self._inputs())
@@ -245,6 +245,11 @@ class EmulatedBoard(PadTruth):
             else:
                 self.bad_lines.append(raw)
 
+    @property
+    def next_request_id(self):
+        """The id command() gives the next line that has none."""
+        return self._next_id
+
     def command(self, line, timeout_s=5.0):
         """Send one request line (an id is added) and run until its reply; the parsed reply."""
         text = line.decode() if isinstance(line, bytes) else line
@@ -292,4 +297,7 @@ class EmulatedBoard(PadTruth):
             "t_ms": self.now_ms, "pad_c": c.pad_c, "sensor_a_c": c.sensor_c[0],
             "sensor_b_c": c.sensor_c[1], "heater_duty": c.heater_duty_delivered,
             "motor_duty": c.motor_duty_delivered, "vin_v": c.vin_v,
-            "cutoff": self.pin_level(self.pins.cutoff)})
+            "motor_current_a": c.motor_current_a, "cutoff": self.pin_level(self.pins.cutoff),
+            # the firmware's outputs as its pins drive them (per-mille, like hal_sim's rows)
+            "heater_permille": int(self.pin_duty(self.pins.heater_pwm) * 1000 + 0.5),
+            "motor_permille": int(self.pin_duty(self.pins.motor_pwm) * 1000 + 0.5)})

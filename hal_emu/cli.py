@@ -37,21 +37,18 @@ def dispatch(args, out):
 
 def _sim(args, out, uf2):
     from hal_emu.serve import serve_chip
-    if args.fault or args.speed != 1.0:
-        raise UsageError("--chip runs in real time with no scheduled faults "
-                         "(--speed and --fault are for the HAL-level simulator)")
     pad_conditions = hostpkg.module("simclock").pad_conditions
     # the same pads as the HAL-level simulator: a corner and parameters of the envelope
     cond = pad_conditions(args.pad, args.param, args.ambient)
     try:
         return serve_chip(listen=args.listen, pty=args.pty, ambient_c=cond.ambient_c, uf2=uf2,
-                          out=out.stream, supply_v=cond.supply_v, params=cond.pad)
+                          out=out.stream, supply_v=cond.supply_v, params=cond.pad,
+                          speed=args.speed, faults=args.fault)
     except OSError as exc:
         raise UsageError(f"cannot serve the emulated board: {exc}")
 
 
 def _run(args, out, uf2):
     from hal_emu.scenario import main
-    if args.plot or args.csv:
-        raise UsageError("--plot and --csv are not available with --chip yet")
-    return main(args.scenario, uf2=uf2, out=out.stream)
+    return main(args.scenario, uf2=uf2, out=out.stream, csv=args.csv, plot=args.plot,
+                verbose=args.verbose)

@@ -8,7 +8,7 @@
 //            "inputs": {gpio: 0|1}}     the pins to report, the analog switch's select lines
 //           {"op": "run", "us": N, "adc": [a0, a1, [s0, s1, s2, s3]], "inputs": {gpio: 0|1},
 //            "rx": "<hex>", "slices": bool}  run N us of emulated time with these inputs held
-//           {"op": "set", "stall": bool, "block_tx": bool}   chip-level faults
+//           {"op": "set", "stall": bool, "block_tx": bool, "clock_freeze": bool}   chip faults
 //           {"op": "reset", "reason": 0|1|2}   power-on (0) or watchdog-style reboot
 //           {"op": "save", "path": FILE}  write the flash contents
 // Every reply carries the emulated time and what the pins, the USB host and the watchdog saw.
@@ -17,11 +17,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Simulator, USBCDC } from 'rp2040js';
 import { patchBootrom, serveFlash } from './flash.mjs';
+import { fixDmaPacing, freezableTimer } from './peripherals.mjs';
 
 const FLASH_BASE = 0x10000000;
 const CYCLE_NS = 8; // 125 MHz
 const FUNCTION_PWM = 4;
 const FUNCTION_SIO = 5;
+const TIMER = 0x40054;
 const WATCHDOG = 0x40058;
 const WD_LOAD = 0x04;
 const EP0_IN_BUFFER_CONTROL = 0x80;
@@ -41,6 +43,7 @@ let adc = [0, 0, [0, 0, 0, 0]];
 let inputs = {};
 let stall = false;
 let blockTx = false;
+let clockFrozen = false; // the TIMER stands still, across reboots too, until repaired
 let busyCycles = 0; // cycles the core executed (not waiting) since the last feed
 let board = null;
 
@@ -55,7 +58,10 @@ function boot(reason, flash) {
   mcu.onBreak = (code) => serveFlash(mcu, code);
 
   const b = { sim, mcu, cdc: new USBCDC(mcu.usbCtrl), connected: false, pendingRead: null,
-              heldTx: [], resetReason: -1, bootNs: globalNs };
+              heldTx: [], resetReason: -1, bootNs: globalNs,
+              timer: freezableTimer(mcu.peripherals[TIMER]) };
+  b.timer.freeze(clockFrozen);
+  fixDmaPacing(mcu.dma);
   const usb = mcu.usbCtrl;
   const readOut = usb.onEndpointRead;
   b.readOut = readOut;
@@ -270,6 +276,7 @@ function handle(req) {
     case 'set':
       if ('stall' in req) stall = !!req.stall;
       if ('block_tx' in req) blockTx = !!req.block_tx;
+      if ('clock_freeze' in req) board.timer.freeze((clockFrozen = !!req.clock_freeze));
       return reply(board, {});
     case 'reset':
       reboot(req.reason || 0);

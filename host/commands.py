@@ -173,11 +173,17 @@ def cmd_run(args, out):
 
 def _run_on_chip(args, files, out):
     from hal_emu.cli import dispatch as chip_dispatch
-    if args.verbose:
-        raise UsageError("-v is not available with --chip yet")
+    from .csvlog import check_csv_path
+    from .runner import load_all, output_name
+    from .watch import check_plot_path
+    check_csv_path(args.csv)              # before the run, as on the simulator
+    check_plot_path(args.plot)
+    load_all(files)                       # every file checked before any runs
+    several, csv, plot = len(files) > 1, args.csv, args.plot
     code = errors.EXIT_OK
     for path in files:                 # the chip's runner takes one file at a time
         args.scenario = path
+        args.csv, args.plot = output_name(csv, path, several), output_name(plot, path, several)
         code = max(code, chip_dispatch(args, out))
     return code
 

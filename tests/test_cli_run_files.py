@@ -134,9 +134,12 @@ def test_several_files_write_one_host_csv_each_the_same_as_json_mode(capsys, tmp
         assert len(rows) == 10 * 20 and rows[-1]["heat"] == "high"
 
 
-def test_verbose_is_refused_with_chip(capsys, tmp_path):
+def test_verbose_goes_with_chip(capsys, tmp_path, monkeypatch):
+    # -v is no usage error on the chip any more (tests/emu/test_scenarios.py runs it there);
+    # without the image, the image is what is asked for
+    monkeypatch.delenv("MICROPYTHON_RP2_UF2", raising=False)
     code, _, err = run(capsys, "run", write(tmp_path, "c"), "--chip", "-v")
-    assert code == EXIT_USAGE and "-v" in err
+    assert code == EXIT_USAGE and "MICROPYTHON_RP2_UF2" in err and "not available" not in err
 
 
 # -- progress: a bar on a terminal, plain lines elsewhere ----------------------------------

@@ -28,6 +28,7 @@ class AnalogSwitch:
         self._select1 = Pin(select1_gpio, Pin.OUT, value=0)
         self._selected = SOURCE_VIN
         self._settle_us = settle_us
+        self.delay_us = time.sleep_us  # a board may give one that a stopped TIMER cannot hold
 
     def select(self, source):
         """Route ``source`` (SOURCE_*) to the ADC and let it settle (no-op if it is there)."""
@@ -39,4 +40,4 @@ class AnalogSwitch:
         if changed & 2:
             self._select1.value(source >> 1)
         self._selected = source
-        time.sleep_us(self._settle_us)
+        self.delay_us(self._settle_us)

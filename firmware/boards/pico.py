@@ -15,6 +15,10 @@ heater current and the fixed reference share ADC2 through the 4-way analog switc
 boards/analog.py, selected by ANALOG_SELECT_PIN (bit 0) and ANALOG_SELECT1_PIN (bit 1).
 """
 
+import io
+import select
+import time
+
 import machine
 from micropython import const
 
@@ -60,12 +64,87 @@ MUX_SETTLE_US = const(50)  # after moving the analog switch, before converting
 WATCHDOG_REASON_ADDR = const(0x40058008)
 _REASON_FORCE = const(2)
 
+# The loop's second clock (SR-19): a DMA countdown paced by the DMA's pacing timer 3, which
+# divides clk_sys and owes nothing to the TIMER that ticks_ms and sleep_ms count.
+DMA_TIMER3_ADDR = const(0x5000042C)  # pacing timer 3: X (bits 31..16) / Y (15..0) of clk_sys
+_TREQ_DMA_TIMER3 = const(0x3E)
+PACE_PER_MS = const(2)  # countdown steps per ms
+_MP_STREAM_POLL = const(3)  # the ioctl select.poll asks a stream
+
+
+class _Countdown(io.IOBase):
+    """The DMA countdown as a stream select.poll can wait on: readable once it has run out."""
+
+    def __init__(self, dma):
+        self._dma = dma
+
+    def ioctl(self, req, arg):
+        if req == _MP_STREAM_POLL and not self._dma.active():
+            return arg & select.POLLIN
+        return 0
+
+
+class TimerFreeSleep:
+    """sleep_ms and delay_us that return even when the TIMER stops.
+
+    On rp2 time.sleep_ms and time.sleep_us wait for the TIMER: stopped, they never return,
+    the loop stands still with the outputs as they were, and only the watchdog (2 s) ends it.
+    Here a sleep is a select.poll wait (ticks_ms timeout) on a DMA countdown paced from
+    clk_sys: the end of the countdown interrupts the wait (its IRQ wakes the port's WFE),
+    so the loop keeps its period, ClockCheck sees ticks_ms stand still and turns the
+    outputs off within CLOCK_STALL_TICKS passes. A steady sleep wakes two or three times.
+    """
+
+    def __init__(self):
+        import rp2  # not in the tests' stand-in machine (tests/machine_stub): ImportError
+
+        y = min(0xFFFF, machine.freq() // (PACE_PER_MS * 1000))  # faster above 131 MHz: safe
+        machine.mem32[DMA_TIMER3_ADDR] = (1 << 16) | y
+        self._word = bytearray(4)  # what the countdown copies onto itself
+        dma = rp2.DMA()
+        dma.config(read=self._word, write=self._word, count=1, ctrl=dma.pack_ctrl(
+            size=2, inc_read=False, inc_write=False, treq_sel=_TREQ_DMA_TIMER3,
+            irq_quiet=False))
+        dma.irq(self._woken, hard=True)  # enabled: the countdown's end interrupts the wait
+        self._dma = dma
+        self._poll = select.poll()
+        self._poll.register(_Countdown(dma), select.POLLIN)
+
+    def _woken(self, _dma):
+        pass
+
+    def sleep_ms(self, ms):
+        dma = self._dma
+        if dma.active():  # the last countdown, if it outlived its sleep (well under 1 ms)
+            self._poll.ipoll(2)
+        if ms <= 0:
+            return
+        dma.config(count=ms * PACE_PER_MS, trigger=True)
+        self._poll.ipoll(ms)
+
+    @staticmethod
+    def delay_us(us):
+        # A poll of ticks_us takes over 1 us here, so `us` polls last at least `us`.
+        t0 = time.ticks_us()
+        n = us
+        while n > 0 and time.ticks_diff(time.ticks_us(), t0) < us:
+            n -= 1
+
 
 class Board(MachineBoard):
     """The HAL for one Pico; USB CDC serial is the REPL's stdin/stdout."""
 
     name = "pico"
     pin_map = globals()  # the pin map above, by name (boards/base.py)
+
+    def __init__(self, stdin=None, stdout=None, poll=None):
+        super().__init__(stdin, stdout, poll)
+        try:  # on the chip: sleeps that outlive a stopped TIMER (SR-19)
+            sleep = TimerFreeSleep()
+        except ImportError:
+            return
+        self.sleep_ms = sleep.sleep_ms
+        self._switch.delay_us = sleep.delay_us
 
     # ---- reset cause ----------------------------------------------------------------
     def reset_cause(self):

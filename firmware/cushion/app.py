@@ -48,7 +48,12 @@ def run(hal, ctl):
                 return
             due = hal.ticks_add(due, period)
             wait = hal.ticks_diff(due, hal.ticks_ms())
-            if wait > 0:
+            if wait > period:
+                # ticks_ms stood still or went back (SR-19): one period at most, so that the
+                # loop's passes stay a second clock that ClockCheck counts against
+                hal.sleep_ms(period)
+                due = hal.ticks_ms()
+            elif wait > 0:
                 hal.sleep_ms(wait)
             else:
                 due = hal.ticks_ms()  # overran: start again rather than burst to catch up

@@ -9,11 +9,11 @@ is one tick of real time, whatever `ticks_ms` says. Counted against that:
 - one pass over which it moved backwards, or forwards by more than CLOCK_JUMP_MS (longer
   than the watchdog lets any pass take): jumped.
 
-On the rp2 port `ticks_ms` and `sleep_ms` both count the chip's 1 MHz TIMER: a stopped timer
-stalls the loop's sleep, and the watchdog (its own counter, clocked by the crystal's tick
-generator) then resets the board; a clock that stops while the loop still runs (a
-corrupted timer read, a hang inside the time base) is what this check sees. In the
-simulator the `clock_freeze` fault stops `ticks_ms` while the loop runs on.
+On the rp2 port `ticks_ms` and `time.sleep_ms` both count the chip's 1 MHz TIMER; the Pico
+HAL's sleep also ends on a DMA countdown paced from clk_sys (boards/pico.py), so with the
+TIMER stopped the loop runs on at its period and this check sees it (measured on the
+emulated chip: docs/emulator.md). In the simulator the `clock_freeze` fault stops
+`ticks_ms` while the loop runs on.
 """
 
 from cushion import limits

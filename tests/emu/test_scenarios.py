@@ -1,5 +1,6 @@
 """`cushion run --chip`: scenario files on the emulated chip, judged by hal_sim's judge."""
 
+import csv
 import subprocess
 import sys
 from pathlib import Path
@@ -52,8 +53,38 @@ def test_cushion_run_chip_refuses_bad_input(tmp_path, chip_env):
     res = _run(path, chip_env)
     assert res.returncode == 2 and "duration_s" in res.stderr
     env = {k: v for k, v in chip_env.items() if k != "MICROPYTHON_RP2_UF2"}
+    path.write_text(SHORT)  # (a bad file is refused first, before the image is looked for)
     res = _run(path, env)
     assert res.returncode == 2 and "MICROPYTHON_RP2_UF2" in res.stderr
+
+
+def test_cushion_run_chip_csv_plot_and_verbose_mean_what_they_do_on_the_simulator(
+        tmp_path, chip_env):
+    """-v narrates steps, replies and events; --csv is docs/csv.md's format (host/csvlog.py)
+    and --plot hal_sim's picture; with several files each gets its own, named alike."""
+    from host.csvlog import CSV_FIELDS, TRUTH_FIELDS
+    for stem in ("a", "b"):
+        (tmp_path / (stem + ".toml")).write_text(SHORT)
+    res = subprocess.run(
+        [sys.executable, "-m", "host.cli", "run", "--chip", "-v", "--csv",
+         str(tmp_path / "out.csv"), "--plot", str(tmp_path / "out.png"),
+         str(tmp_path / "a.toml"), str(tmp_path / "b.toml")],
+        cwd=REPO_ROOT, env=chip_env, capture_output=True, text=True, timeout=240)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.count("    0.00 s  steps[0] send 'heat high'") == 2
+    assert res.stdout.count("steps[0] -> ok") == 2
+    assert res.stdout.count("s  event fault code=sensor_short") == 2
+    for stem in ("a", "b"):
+        with open(tmp_path / ("out-%s.csv" % stem), newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert tuple(rows[0]) == CSV_FIELDS + TRUTH_FIELDS
+        assert len(rows) == pytest.approx(12 / 0.05, abs=3)  # a row per firmware tick
+        by_t = {round(float(r["time_s"]), 2): r for r in rows}
+        assert float(by_t[5.0]["heater_pct"]) > 0 and by_t[5.0]["state"] == "active"
+        assert all(float(r["heater_pct"]) == 0 and float(r["heater_duty"]) == 0
+                   for t, r in by_t.items() if t >= 6.2)
+        assert by_t[11.0]["fault"] == "sensor_short"
+        assert (tmp_path / ("out-%s.png" % stem)).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def _verdicts(result):
