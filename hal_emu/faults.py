@@ -8,33 +8,13 @@ board rather than in the physics are done here, at the chip; what the chip canno
 refused, saying why (CHIP_CANNOT: none today).
 """
 
-from types import SimpleNamespace
-
 from hal_sim import faults as sim_faults
-from hal_sim.serial_link import SerialLink
+from hal_sim.serial_link import LineNoise
 from cushion.limits import TICK_MS  # (after hal_sim: it makes the firmware importable)
 
 # Faults of cushion.schema.FAULT_KINDS the emulated chip does not inject, and why.
 CHIP_CANNOT = {}
-NOISE_EVERY_MS = TICK_MS  # hal_sim adds its noise once per tick of the firmware
-
-
-class LineNoise:
-    """hal_sim's serial_noise bytes (hal_sim/serial_link.py's generator, the same seed from
-    the same formula as Simulation's), once per NOISE_EVERY_MS, for the chip's USB input."""
-
-    _add_noise = SerialLink._add_noise
-    _rand = SerialLink._rand
-
-    def __init__(self, seed):
-        self._rng = (seed * 2654435761 + 12345) & 0x7FFFFFFF or 1
-        self.board = SimpleNamespace(rx=bytearray())  # what _add_noise appends to
-
-    def take(self):
-        self._add_noise()
-        out = bytes(self.board.rx)
-        self.board.rx.clear()
-        return out
+NOISE_EVERY_MS = TICK_MS  # hal_sim adds its noise (LineNoise) once per tick of the firmware
 
 
 class FaultInjector(sim_faults.FaultInjector):

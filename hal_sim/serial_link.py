@@ -14,6 +14,27 @@ class SimulationError(Exception):
     pass
 
 
+class LineNoise:
+    """The `serial_noise` fault's bytes: a few random bytes per tick, now and then a newline
+    so that lines complete; the same seed gives the same bytes (hal_sim and hal_emu)."""
+
+    def __init__(self, seed):
+        self._rng = (seed * 2654435761 + 12345) & 0x7FFFFFFF or 1
+
+    def take(self):
+        """One tick's bytes."""
+        out = bytearray()
+        for _ in range(self._rand(4)):
+            b = self._rand(256)
+            out.append(10 if b < 24 else b)
+        return bytes(out)
+
+    def _rand(self, n):
+        x = (self._rng * 1103515245 + 12345) & 0x7FFFFFFF
+        self._rng = x
+        return (x >> 8) % n
+
+
 class SerialLink:
     """Simulation's serial methods; they use its board, clock and tick (`step`)."""
 
@@ -80,13 +101,4 @@ class SerialLink:
         raise SimulationError("no reply to %r within %s s" % (line, timeout_s))
 
     def _add_noise(self):
-        # a few random bytes per tick, now and then a newline so lines complete
-        for _ in range(self._rand(4)):
-            b = self._rand(256)
-            self.board.rx.append(10 if b < 24 else b)
-
-    def _rand(self, n):
-        x = self._rng
-        x = (x * 1103515245 + 12345) & 0x7FFFFFFF
-        self._rng = x
-        return (x >> 8) % n
+        self.board.rx.extend(self._line_noise.take())

@@ -13,7 +13,7 @@ from cushion import app, limits
 from hal_sim.board import VirtualBoard
 from hal_sim.faults import FAULTS, FaultInjector  # noqa: F401 - FAULTS re-exported
 from hal_sim.physics import Cushion
-from hal_sim.serial_link import SerialLink, SimulationError  # noqa: F401 - re-exported
+from hal_sim.serial_link import LineNoise, SerialLink, SimulationError  # noqa: F401 - re-exported
 from hal_sim.trace import TraceRecorder
 from hal_sim.truth import PadTruth
 
@@ -45,7 +45,7 @@ class Simulation(SerialLink, TraceRecorder, PadTruth):
         self._out = bytearray()
         self._hung = False
         self._noise = False
-        self._rng = (seed * 2654435761 + 12345) & 0x7FFFFFFF or 1
+        self._line_noise = LineNoise(seed)  # serial_noise's bytes
         self.ctl = None
         self._boot("power_on")
 
