@@ -56,8 +56,10 @@ def judge(res):
                     "to Python calls, not to collections (a line allocates one 16-byte view): "
                     "reading the six inputs is about 0.9 ms (four moves of the analog switch, "
                     "each with its 50 us settle), the supervisor's rules 0.6 ms, the output "
-                    "gate 0.3 ms, and a telemetry line another 0.7 ms of formatting and 0.3 ms "
-                    "of USB write" % fmt((ch.get("tick_us_median") or {}).get(case))))
+                    "gate 0.3 ms, the Pico HAL's sleep that a stopped TIMER cannot hold (SR-19: "
+                    "a poll on a DMA countdown, woken two or three times a period) about "
+                    "0.3 ms, and a telemetry line another 0.7 ms of formatting and 0.3 ms of "
+                    "USB write" % fmt((ch.get("tick_us_median") or {}).get(case))))
     v = ch.get("gc_collect_us")
     ok = at_most(v, CHIP_GC_MAX_US)
     out.append(("chip collection pause %s us <= %d us" % (fmt(v), CHIP_GC_MAX_US), ok,
