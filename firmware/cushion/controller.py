@@ -162,8 +162,8 @@ class Controller:
         if timer == AUTO_OFF:
             self._event("auto_off", '"session_s": %d' % (limits.AUTO_OFF_MS // 1000))
         elif timer == WARNING:
-            self._event("auto_off_warning", '"remaining_s": %d' % (
-                self.session.remaining_ms(now) // 1000))
+            self._event("auto_off_warning", '"remaining_s": %d' % (  # rounded up, as status
+                (self.session.remaining_ms(now) + 999) // 1000))
         if self._cleared:
             self._announce_cleared(self._cleared == 2)
             self._cleared = 0

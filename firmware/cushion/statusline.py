@@ -6,7 +6,7 @@ print writes to any stream, and formats a small int on the C stack), the text is
 into a bytearray made once, and the line leaves as a view of it: that view (one GC block)
 is all a telemetry line allocates. The HAL's serial_write takes the bytes before it
 returns, so the buffer is free for the next line. On the RP2040 this is about a sixth of
-the time of formatting the line byte by byte in Python (docs/emulator.md, "Tick cost").
+the time of formatting the line byte by byte in Python (docs/emulator.md, "What the chip showed").
 """
 
 # The RP2040 stubs' io.BytesIO and io.StringIO declare no write(), so pyright takes neither
@@ -59,6 +59,8 @@ class _Bytes:
         stream = self.stream
         n = stream.tell()
         stream.seek(0)
+        if n > len(buf):  # grown past the buffer: a line cut short is worse than none
+            raise ValueError("status line over %d bytes" % len(buf))
         stream.readinto(buf)  # all it holds: what lies past n is an earlier line's tail
         return n
 

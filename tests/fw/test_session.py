@@ -69,6 +69,19 @@ def test_auto_off_at_900_s_within_one_tick():
     assert rig.events("auto_off")[0]["session_s"] == 900
 
 
+def test_the_warning_counts_the_minute_left_whatever_the_tick_phase():
+    """On the chip the loop's ticks do not fall on the session's whole milliseconds: the
+    warning's tick comes a few ms after 840 s, with 59.99x s left. It says 60, as `status`
+    would (whole seconds rounded up), not 59."""
+    rig = Rig(temp_c=38.0)
+    rig.hal.recording = False
+    start_session(rig)
+    rig.hal.advance(7)  # every later tick 7 ms after the session's own 50 ms grid
+    rig.run_s(845)
+    (warning,) = rig.events("auto_off_warning")
+    assert warning["remaining_s"] == 60
+
+
 def test_auto_off_turns_heater_and_motor_off_on_the_same_tick():
     rig = Rig(temp_c=38.0)
     rig.hal.recording = False
