@@ -479,12 +479,9 @@ VM_SCRIPT = """
 import struct
 from hal_sim.physics import Cushion, PadParams, ntc_counts12
 c = Cushion(PadParams(power_scale=1.1), ambient_c=21.5, seed=7)
-out = []
 for n in range(100):
     c.step(0.05, 1.0, True, 0.7, 1 if n < 50 else -1)
-    out.append(c.adc_temp(0))
-    out.append(c.adc_vin())
-    out.append(c.adc_motor_current())
+    print(c.adc_temp(0), c.adc_vin(), c.adc_motor_current())
 c.sensor_detached[1] = True
 c.sensor_drift_c_per_min[0] = -1.0
 c.supply_v = 10.8
@@ -492,14 +489,11 @@ for n in range(4000):
     c.step(0.05, 0.6, True, 0.3, -1)
 c.motor_stalled = True
 c.step(1.0, 1.0, True, 1.0, 1)
-out.append(c.adc_temp(0))
-out.append(c.adc_temp(1))
-out.append(c.adc_vin())
-out.append(c.adc_motor_current())
-print(' '.join([str(x) for x in out]))
-print(' '.join([str(ntc_counts12(t)) for t in (-10, 0, 25, 40, 45, 50, 60, 100)]))
-print(' '.join([struct.pack('<d', x).hex() for x in
-      (c.pad_c, c.element_c, c.sensor_c[0], c.sensor_c[1], c.energy_in_j, c.stored_energy_j())]))
+print(c.adc_temp(0), c.adc_temp(1), c.adc_vin(), c.adc_motor_current())
+for t in (-10, 0, 25, 40, 45, 50, 60, 100):
+    print(ntc_counts12(t))
+for x in (c.pad_c, c.element_c, c.sensor_c[0], c.sensor_c[1], c.energy_in_j, c.stored_energy_j()):
+    print(struct.pack('<d', x).hex())
 """
 
 
