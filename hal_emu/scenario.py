@@ -11,6 +11,7 @@ import time
 
 from hal_emu.board import EmulatedBoard  # first: hal_sim makes the firmware importable
 from cushion.names import HEAT_STATE_NAMES, LEVEL_NAMES, MODE_NAMES
+from hal_sim.scenario.run import apply_step
 
 
 def _scenario_api():
@@ -97,7 +98,7 @@ def run_chip_scenario(path, uf2=None, files=None, progress=None, views=False):
             for w in watchers:
                 if isinstance(w, _Narrator):
                     w.applied(logs[-1])
-            _apply(board, st)
+            apply_step(board, st)
         _advance_to(board, t_boot + sc["duration_s"], watchers)
         _rebase(board, t_boot)
         initial = {"t_ms": 0, "fault": "", "session": 0, "heat_state": 0, "heat": 0,
@@ -116,20 +117,6 @@ def _advance_to(board, t_s, watchers=()):
         board.step()
         for w in watchers:
             w.stepped()
-
-
-def _apply(board, st):
-    kind, v = st["kind"], st["value"]
-    if kind == "send":
-        board.serial_in(v.encode("utf-8").rstrip(b"\r\n") + b"\n")
-    elif kind == "press":
-        board.press(v, hold_s=st["hold_s"])
-    elif kind == "inject":
-        board.inject(v, **st["args"])
-    elif kind == "repair":
-        board.repair(v, **st["args"])
-    elif kind == "power_cycle":
-        board.power_cycle()
 
 
 def _look(board):

@@ -284,29 +284,40 @@ def test_leds_bit_per_led(rep):
 
 
 def test_shared_adc_selects_then_settles_then_reads(rep):
-    """Supply 0, motor current 1, heater current 2, reference 3 on the two select lines;
-    a line is written only when its bit changes, then the switch settles, then one read."""
+    """Supply 0, motor current 1, heater current 2, reference 3 on the two select lines; a
+    line is written only when its bit changes. A read routes the switch to its source if it
+    is not there, waits what is left of the settle time since the switch last moved, reads
+    once, then moves the switch on to the next source in the firmware's read order (supply,
+    motor current, reference, heater current: one line changes per move)."""
     pins = rep["pins"]
-    shared = pins["ANALOG_SHARED_PIN"]
-    sel0, sel1 = pins["ANALOG_SELECT_PIN"], pins["ANALOG_SELECT1_PIN"]
+    sel = (pins["ANALOG_SELECT_PIN"], pins["ANALOG_SELECT1_PIN"])
     read = "read_u16" if rep["board"] == "pico" else "read_uv"
-    just_read = [["ADC", shared, read, []]]
+    settle = rep["settle_us"]
+    assert 10 <= settle <= 50
+    after = {0: 1, 1: 3, 3: 2, 2: 0}
+    state = {"selected": 0, "since_us": 0}  # at boot: the supply, this instant
 
-    def switched(*writes):
-        events = [["Pin", gpio, "value", [level]] for gpio, level in writes]
-        return events, just_read
+    def route(source):
+        changed = source ^ state["selected"]
+        state["selected"] = source
+        state["since_us"] = 0
+        return [["Pin", sel[bit], "value", [source >> bit & 1]] for bit in (0, 1)
+                if changed >> bit & 1]
 
-    assert rep["vin_events"] == just_read  # already selected at boot
-    for name, writes in (("motor_current", [(sel0, 1)]), ("heater_current", [(sel0, 0), (sel1, 1)]),
-                         ("ref", [(sel0, 1)]), ("vin_again", [(sel0, 0), (sel1, 0)])):
-        events = rep[name + "_events"]
-        want_pins, want_read = switched(*writes)
-        n = len(want_pins)
-        assert events[:n] == want_pins, (name, events)
-        assert events[n][:3] == ["FakeTime", None, "sleep_us"] and events[n][3][0] >= 10, name
-        assert events[n + 1:] == want_read, name
-    assert rep["motor_current_again_events"] == just_read
-    assert rep["ref_again_events"] == just_read
+    for name, source, spent in (("vin", 0, 0), ("motor_current", 1, 0),
+                                ("motor_current_again", 1, 0), ("heater_current", 2, 0),
+                                ("ref", 3, 0), ("ref_again", 3, 0), ("vin_again", 0, 0),
+                                ("in_order_vin", 0, 0), ("in_order_motor", 1, 4),
+                                ("in_order_ref", 3, 30), ("in_order_heater", 2, 30)):
+        state["since_us"] += spent
+        want = route(source) if source != state["selected"] else []
+        if state["since_us"] < settle:
+            want.append(["FakeTime", None, "sleep_us", [settle - state["since_us"]]])
+        want.append(["ADC", pins["ANALOG_SHARED_PIN"], read, []])
+        want += route(after[source])
+        assert rep[name + "_events"] == want, name
+    # read in the firmware's order, a conversion of 30 us between reads waits nothing
+    assert not any(e[2] == "sleep_us" for e in rep["in_order_ref_events"])
 
 
 def test_pico_shared_adc_values(impl):

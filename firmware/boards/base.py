@@ -104,8 +104,7 @@ class MachineBoard:
         one ADC behind the 4-way switch."""
         adc = self.adc_type
         self._therms = (adc(therm_a_gpio), adc(therm_b_gpio))
-        self._analog = adc(shared_gpio)
-        self._switch = AnalogSwitch(select0_gpio, select1_gpio, settle_us)
+        self._switch = AnalogSwitch(adc(shared_gpio), select0_gpio, select1_gpio, settle_us)
 
     def _init_serial(self, stdin, stdout, poll):
         """The REPL's stdin/stdout (or the tests' streams), the watchdog slot, storage, ticks."""
@@ -183,21 +182,17 @@ class MachineBoard:
     def read_temp(self, index):
         return self._therms[index].read_u16()
 
-    def _read_switched(self, source):
-        self._switch.select(source)
-        return self._analog.read_u16()
-
     def read_vin(self):
-        return self._read_switched(SOURCE_VIN)
+        return self._switch.read(SOURCE_VIN)
 
     def read_motor_current(self):
-        return self._read_switched(SOURCE_MOTOR_CURRENT)
+        return self._switch.read(SOURCE_MOTOR_CURRENT)
 
     def read_heater_current(self):
-        return self._read_switched(SOURCE_HEATER_CURRENT)
+        return self._switch.read(SOURCE_HEATER_CURRENT)
 
     def read_ref(self):
-        return self._read_switched(SOURCE_REF)
+        return self._switch.read(SOURCE_REF)
 
     def buttons(self):
         mask = 0

@@ -63,7 +63,9 @@ ANALOG_SELECT1_PIN = const(15)  # switch select bit 1 (sources: boards/analog.py
 HEATER_PWM_HZ = const(500)  # resistive load: slow gate edges are fine, switching loss small
 MOTOR_PWM_HZ = const(20_000)  # above hearing; LEDC still has 11 bits of duty there
 SATURATION_UV = const(3_100_000)  # ATTN_11DB ceiling (datasheet: about 3.1 V)
-MUX_SETTLE_US = const(50)  # after moving the analog switch, before converting
+# After moving the analog switch, before converting: the switch charges the ADC pin and its
+# own tens of pF through at most ~8 k (0.4 us a time constant), so 10 us is 25 of them.
+MUX_SETTLE_US = const(10)
 
 
 def _uv_to_u16(uv):

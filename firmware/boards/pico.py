@@ -55,7 +55,9 @@ ANALOG_SELECT1_PIN = const(14)  # switch select bit 1 (sources: boards/analog.py
 # ---- timing ----------------------------------------------------------------------------
 HEATER_PWM_HZ = const(500)  # resistive load: slow gate edges are fine, switching loss small
 MOTOR_PWM_HZ = const(20_000)  # above hearing: no motor whine
-MUX_SETTLE_US = const(50)  # after moving the analog switch, before converting
+# After moving the analog switch, before converting: the switch charges the ADC pin and its
+# own tens of pF through at most ~8 k (0.4 us a time constant), so 10 us is 25 of them.
+MUX_SETTLE_US = const(10)
 
 # machine.reset() on rp2 is a reboot forced through the watchdog, so machine.reset_cause()
 # reports WDT_RESET for it too. The watchdog REASON register tells them apart: bit 0 TIMER

@@ -33,10 +33,11 @@ class Readings:
         self.c12b = c
         self.tb = thermistor.to_c100(c)
         self.fault_b = thermistor.window_fault(c)
+        # In the order a board's analog switch moves through (boards/analog.py).
         self.vin_mv = (hal.read_vin() >> 4) * limits.VIN_FULL_SCALE_MV // 4095
         self.motor_ma = (hal.read_motor_current() >> 4) * limits.MOTOR_FULL_SCALE_MA // 4095
-        self.heater_ma = (hal.read_heater_current() >> 4) * limits.HEATER_FULL_SCALE_MA // 4095
         self.ref_c12 = hal.read_ref() >> 4
+        self.heater_ma = (hal.read_heater_current() >> 4) * limits.HEATER_FULL_SCALE_MA // 4095
         self.buttons = hal.buttons()
         # What control and dose act on: the hotter sensor, as a sensor reading low is never
         # trusted. A sensor outside the plausible window says nothing about the pad (the

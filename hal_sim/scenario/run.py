@@ -157,24 +157,31 @@ class _Runner:
         sim = self.sim
         log = StepLog(st["index"], st["at_s"], sim.now_s, step_text(st))
         self.say("steps[%d] %s" % (log.index, log.text))
-        kind, v = st["kind"], st["value"]
-        if kind == "send":
-            # Straight onto the serial line (no waiting for the reply): the step happens at
-            # its time and takes none; each request line gets one reply, in order.
-            if not self.noisy():
-                self.waiting.append(log)
-            sim.serial_in(v.encode("utf-8").rstrip(b"\r\n") + b"\n")
-        elif kind == "press":
-            sim.press(v, hold_s=st["hold_s"])
-            self.look()
-        elif kind == "inject":
-            sim.inject(v, **st["args"])
-        elif kind == "repair":
-            sim.repair(v, **st["args"])
-        elif kind == "power_cycle":
-            sim.power_cycle()
+        kind = st["kind"]
+        # A send goes straight onto the serial line (no waiting for the reply): the step
+        # happens at its time and takes none; each request line gets one reply, in order.
+        if kind == "send" and not self.noisy():
+            self.waiting.append(log)
+        apply_step(sim, st)
+        if kind in ("press", "power_cycle"):
             self.look()
         return log
+
+
+def apply_step(target, st):
+    """Carry out one validated step on a Simulation or anything shaped like one (the
+    emulated board's EmulatedBoard)."""
+    kind, v = st["kind"], st["value"]
+    if kind == "send":
+        target.serial_in(v.encode("utf-8").rstrip(b"\r\n") + b"\n")
+    elif kind == "press":
+        target.press(v, hold_s=st["hold_s"])
+    elif kind == "inject":
+        target.inject(v, **st["args"])
+    elif kind == "repair":
+        target.repair(v, **st["args"])
+    elif kind == "power_cycle":
+        target.power_cycle()
 
 
 def run_scenario(scenario, progress: Callable[[str], Any] | None = None):

@@ -43,11 +43,21 @@ class FakeTime:
             self.ticks_diff = lambda a, b: ((a - b + 0x20000000) & 0x3FFFFFFF) - 0x20000000
             self.ticks_add = lambda a, d: (a + d) & 0x3FFFFFFF
 
+        self.us = 0  # a microsecond clock that moves only by sleep_us and pass_us
+
+    def ticks_us(self):
+        return self.us
+
+    def pass_us(self, us):
+        """Time spent elsewhere (the caller converting a reading)."""
+        self.us += us
+
     def sleep_ms(self, ms):
         if machine.RECORD:
             machine._log(self, "sleep_ms", (ms,))
 
     def sleep_us(self, us):
+        self.us += us
         if machine.RECORD:
             machine._log(self, "sleep_us", (us,))
 
@@ -310,12 +320,19 @@ def board_report(board, tmp_dir):
         by_source = [2_083_000, 3_250_000, 1_000_000, 2_048_000]
         machine.ADC_UV[mod.ANALOG_SHARED_PIN] = lambda: by_source[source()]
     report["temp"] = [hal.read_temp(0), hal.read_temp(1)]
-    for name in ("vin", "motor_current", "motor_current_again", "heater_current", "ref",
-                 "ref_again", "vin_again"):
-        read = getattr(hal, "read_" + name.replace("_again", ""))
+    # Out of order, then the firmware's order with a conversion's worth of time between reads.
+    for name, signal, spent_us in (
+            ("vin", "vin", 0), ("motor_current", "motor_current", 0),
+            ("motor_current_again", "motor_current", 0), ("heater_current", "heater_current", 0),
+            ("ref", "ref", 0), ("ref_again", "ref", 0), ("vin_again", "vin", 0),
+            ("in_order_vin", "vin", 0), ("in_order_motor", "motor_current", 4),
+            ("in_order_ref", "ref", 30), ("in_order_heater", "heater_current", 30)):
+        read = getattr(hal, "read_" + signal)
+        fake_time.pass_us(spent_us)
         mark = len(machine.LOG)
         report[name] = read()
         report[name + "_events"] = _events_since(mark)
+    report["settle_us"] = mod.MUX_SETTLE_US
     if board == "esp32":
         conv = {}
         for uv in (-5, 0, 99, 100, 1_000_000, 1_650_000, 3_099_999, 3_100_000, 3_900_000):
