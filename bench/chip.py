@@ -6,8 +6,9 @@ the interrupts (USB) served meanwhile; rp2040js models no flash wait states or c
 so a chip takes somewhat longer. Cases: idle, heat high + wave massage, and idle with
 `telemetry on 100`; 20 s of emulated time each, no other traffic. Heap: gc.mem_free() on the
 board after the HAL and the Controller were made (a bench-only main.py in the same image),
-and the time of one gc.collect() then (a collection marks the live objects and sweeps the
-whole heap; it runs when an allocation finds the heap full).
+and the time of one gc.collect() then, and of one before anything was imported (a
+collection marks the live objects, scanning each word by word, and sweeps the whole heap;
+it runs when an allocation finds the heap full).
 Flash: the bytes of the shipped files and the littlefs blocks they take. Boot: emulated time
 from power-on to the first reply to `info`, requested from the first instant.
 
@@ -23,17 +24,23 @@ from bench.common import ROOT
 TICK_PERIOD_US = 50_000
 CASE_S = 20.0
 HEAP_PROBE = b"""import gc
+import time
+gc.collect()
+t0 = time.ticks_us()
+gc.collect()
+empty = time.ticks_diff(time.ticks_us(), t0)
 from boards import make_hal
 from cushion.controller import Controller
 hal = make_hal()
 ctl = Controller(hal, "pico")
-import time
 gc.collect()
 free = gc.mem_free()
+live = gc.mem_alloc()
 t0 = time.ticks_us()
 gc.collect()
 pause = time.ticks_diff(time.ticks_us(), t0)
-print('{"event": "heap", "free": %d, "gc_us": %d}' % (free, pause))
+print('{"event": "heap", "free": %d, "live": %d, "gc_us": %d, "gc_empty_us": %d}'
+      % (free, live, pause, empty))
 hal.wdt_start(8000)
 """
 
@@ -59,8 +66,7 @@ def _heap(uf2, files):
     probe = dict(files, **{"/main.py": HEAP_PROBE})
     with EmulatedBoard(uf2=uf2, files=probe, wait_boot=False) as b:
         b.run_until(lambda x: any(e["event"] == "heap" for e in x.events), 10.0)
-        e = next(e for e in b.events if e["event"] == "heap")
-        return e["free"], e["gc_us"]
+        return next(e for e in b.events if e["event"] == "heap")
 
 
 def _boot_to_reply(uf2, files):
@@ -92,14 +98,16 @@ def run():
         "telemetry_100ms": _case(uf2, files, ["telemetry on 100"]),
     }
     shipped, fs_used = _flash_bytes(files)
-    free, gc_us = _heap(uf2, files)
+    heap = _heap(uf2, files)
     return {
         "tick_period_us": TICK_PERIOD_US,
         "tick_us_median": {k: v["median"] for k, v in cases.items()},
         "tick_us_max": {k: v["max"] for k, v in cases.items()},
         "ticks_measured": {k: v["ticks"] for k, v in cases.items()},
-        "heap_free_after_boot_bytes": free,
-        "gc_collect_us": gc_us,
+        "heap_free_after_boot_bytes": heap["free"],
+        "heap_live_after_boot_bytes": heap["live"],
+        "gc_collect_us": heap["gc_us"],
+        "gc_collect_empty_us": heap["gc_empty_us"],
         "flash_bytes": shipped,
         "flash_fs_used_bytes": fs_used,
         "boot_to_reply_s": _boot_to_reply(uf2, files),
