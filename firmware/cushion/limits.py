@@ -13,7 +13,7 @@ them to it.
 
 from micropython import const
 
-FW_VERSION = "1.0.0"
+FW_VERSION = const("1.0.0")
 
 # The control loop period. The design allows at most 100 ms; SR-2/SR-3 need a reading
 # and a decision inside 100 ms, so 50 ms leaves one full tick of margin.
@@ -32,7 +32,7 @@ HEAT_HIGH = const(3)
 SETPOINT_LOW_C100 = const(3800)
 SETPOINT_MEDIUM_C100 = const(4200)
 SETPOINT_HIGH_C100 = const(4500)
-LEVEL_SETPOINTS = (0, SETPOINT_LOW_C100, SETPOINT_MEDIUM_C100, SETPOINT_HIGH_C100)
+LEVEL_SETPOINTS = const((0, SETPOINT_LOW_C100, SETPOINT_MEDIUM_C100, SETPOINT_HIGH_C100))
 
 # SR-2: any pad sensor at or above 50.0 C latches `overheat` (the requirement's value; about
 # 6 minutes to a burn at 50 C in Moritz and Henriques' data). The stored heat in the element

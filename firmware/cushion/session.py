@@ -5,12 +5,14 @@ matter. Changing levels inside a session never touches the start time, and nothi
 serial can move it.
 """
 
+from micropython import const
+
 from cushion import limits
 
 # what update() reports
-NOTHING = 0
-WARNING = 1
-AUTO_OFF = 2
+NOTHING = const(0)
+WARNING = const(1)
+AUTO_OFF = const(2)
 
 
 class SessionTimer:

@@ -96,18 +96,16 @@ class Trend:
             self.pos = pos
             s1 = 0
             s2 = 0
-            j = pos
+            w1 = _W1
+            w2 = _W2
             for i in range(_RING):
-                d = ring[j] - f
+                d = ring[pos - i] - f  # newest first; a negative index wraps round the ring
                 if d > _DIFF_MAX:
                     d = _DIFF_MAX
                 elif d < -_DIFF_MAX:
                     d = -_DIFF_MAX
-                s1 += _W1[i] * d
-                s2 += _W2[i] * d
-                j -= 1
-                if j < 0:
-                    j = _RING - 1
+                s1 += w1[i] * d
+                s2 += w2[i] * d
             r = s1 // _D1
             if r > _RATE_MAX:
                 r = _RATE_MAX
