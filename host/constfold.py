@@ -129,6 +129,18 @@ class _Imports:
         return {n for s in self.statements for n in range(s.lineno, (s.end_lineno or 0) + 1)}
 
 
+def _is_fstring(text: str) -> bool:
+    prefix = text[:len(text) - len(text.lstrip("rRbBuUfF"))]
+    return "f" in prefix.lower()
+
+
+def _literal(value: object) -> str:
+    """The value as source: a negative number in parentheses, so that `-2 ** 2` cannot
+    come out of `limits.X ** 2`."""
+    text = repr(value)
+    return "(%s)" % text if type(value) is int and value < 0 else text
+
+
 def fold(source: str, values: dict[str, dict[str, object]]) -> tuple[str, int]:
     """``source`` with every use of a folded constant written as its value (``values``:
     module name -> its constants()), and each import dropped once it has been used and
@@ -146,6 +158,10 @@ def fold(source: str, values: dict[str, dict[str, object]]) -> tuple[str, int]:
     used = set()  # local names with at least one use
     kept = set()  # ... with a use left as it was
     for i, tok in enumerate(toks):
+        if tok.type == tokenize.STRING and _is_fstring(tok.string):
+            # Python 3.11 reads an f-string as one token: what it names stays, and imported
+            kept.update(n for n in (*imports.modules, *imports.names) if n in tok.string)
+            continue
         if tok.type != tokenize.NAME or tok.start[0] in skip:
             continue
         if i and toks[i - 1].string == ".":
@@ -165,7 +181,7 @@ def fold(source: str, values: dict[str, dict[str, object]]) -> tuple[str, int]:
         return source, 0
     lines = source.splitlines(keepends=True)
     for (row, c0), (_row, c1), value in reversed(spans):
-        lines[row - 1] = lines[row - 1][:c0] + repr(value) + lines[row - 1][c1:]
+        lines[row - 1] = lines[row - 1][:c0] + _literal(value) + lines[row - 1][c1:]
     gone = used - kept
     for stmt in imports.statements:
         names = [a for a in stmt.names if (a.asname or a.name) not in gone]

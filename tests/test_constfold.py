@@ -80,3 +80,20 @@ def test_the_firmware_keeps_neither_module_on_the_board():
             if isinstance(node, ast.ImportFrom):
                 assert node.module not in ("cushion.limits", "cushion.names"), path
                 assert not {"limits", "names"} & {a.name for a in node.names}, path
+
+
+def test_a_negative_value_keeps_its_sign_under_tighter_operators():
+    values = {"limits": {"LOW": -5}}
+    out, _ = constfold.fold("from cushion import limits\ny = limits.LOW ** 2\n", values)
+    assert out == "\ny = (-5) ** 2\n"
+    assert eval(out.strip()[4:]) == 25
+
+
+def test_a_name_inside_an_f_string_keeps_its_import():
+    """Python 3.11 reads an f-string as one token, so its use stays (3.12 folds it too):
+    whatever still names the module keeps the import."""
+    src = 'from cushion import limits\nx = limits.A\ns = f"{limits.A}"\n'
+    out, _ = constfold.fold(src, VALUES)
+    first, *rest = out.splitlines()
+    assert rest[0] == "x = 3"
+    assert first == "from cushion import limits" or "limits" not in "".join(rest)
