@@ -111,16 +111,18 @@ class _Imports:
         for stmt in tree.body:
             if not isinstance(stmt, ast.ImportFrom) or stmt.level:
                 continue
+            module = stmt.module or ""
+            source = values.get(module[8:], {}) if module.startswith("cushion.") else {}
             hit = False
             for alias in stmt.names:
                 local = alias.asname or alias.name
-                if stmt.module == "cushion" and alias.name in values and local not in bound:
+                if local in bound:
+                    continue
+                if module == "cushion" and alias.name in values:
                     self.modules[local] = values[alias.name]
                     hit = True
-                elif (stmt.module and stmt.module.startswith("cushion.")
-                      and stmt.module[8:] in values and alias.name in values[stmt.module[8:]]
-                      and local not in bound):
-                    self.names[local] = values[stmt.module[8:]][alias.name]
+                elif alias.name in source:
+                    self.names[local] = source[alias.name]
                     hit = True
             if hit:
                 self.statements.append(stmt)
@@ -159,7 +161,8 @@ def fold(source: str, values: dict[str, dict[str, object]]) -> tuple[str, int]:
     kept = set()  # ... with a use left as it was
     for i, tok in enumerate(toks):
         if tok.type == tokenize.STRING and _is_fstring(tok.string):
-            # Python 3.11 reads an f-string as one token: what it names stays, and imported
+            # Python 3.11 reads an f-string as one token: its uses stay as written, and so
+            # does the import of what it names
             kept.update(n for n in (*imports.modules, *imports.names) if n in tok.string)
             continue
         if tok.type != tokenize.NAME or tok.start[0] in skip:

