@@ -25,9 +25,11 @@ ESP32_STAMP   := $(TYPINGS_ESP32)/.stubs-$(STUBS_VERSION).stamp
 LINT_PATHS = $(wildcard firmware hal_sim hal_emu host tests bench tools)
 
 # Two workers on the 2-core machines; `make test PYTEST_WORKERS=0` runs in one process.
+# loadgroup: a module marked xdist_group runs on one worker, so its module fixture (the
+# wheel build in tests/test_wheel.py) is made once, not once per worker.
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS    ?=
-PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 .PHONY: setup lint fix typecheck mpy test test-full test-slow test-emu test-mutants demo bench \
 	campaign flash _need-port clean distclean

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 # About a minute: it builds the wheel and installs it with its dependencies (PyPI or pip cache).
-pytestmark = pytest.mark.slow
+# One xdist worker takes the whole module (`--dist loadgroup`), so the wheel is built once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "adc_reference_drift.toml"
